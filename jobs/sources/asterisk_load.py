@@ -1,0 +1,276 @@
+"""One Asterisk ingest run against the database: restore the machine from the checkpoint and the open
+contacts, then store each batch (contacts, segments, quarantine, checkpoint) in one transaction, on a
+writer thread so that the next batch is parsed while the database works."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from jobs.runs import RunRecord
+from jobs.sources.asterisk_machine import AgentState, ContactState, QueueLogMachine, Segment
+from jobs.sources.asterisk_parse import QueueEvent
+from models import ingest
+from models.db import SessionFactory, session_scope
+from models.ingest import Encoder
+from models.settings import Settings
+from models.timegrid import interval_of
+
+SOURCE = "asterisk"
+Reject = tuple[int, str, str]  # (line number, reason, raw text)
+
+
+@dataclass
+class IngestResult:
+    """What one run did; `anomalies` totals `anomaly_counts` (rule 4 hits, rebuilt contacts, ...)."""
+
+    lines_read: int = 0
+    contacts_loaded: int = 0
+    duplicates_skipped: int = 0
+    quarantined: int = 0
+    segments_loaded: int = 0
+    anomalies: int = 0
+    duplicate_lines: int = 0
+    closed_stale: int = 0
+    batch_id: int | None = None
+    events: dict[str, int] = field(default_factory=dict)
+    anomaly_counts: dict[str, int] = field(default_factory=dict)
+
+
+class BatchLoader:
+    """The state of one run: machine, dimension cache, counters and the writer thread."""
+
+    def __init__(
+        self, factory: SessionFactory, settings: Settings, location: str, run: RunRecord, now: datetime
+    ):
+        self.factory, self.location, self.run, self.now = factory, location, run, now
+        self.batch_id = run.batch_id
+        self.stale_after_s = settings.stale_after_h * 3600.0
+        self.machine = QueueLogMachine(stale_after_s=self.stale_after_s)
+        self.dims = ingest.Dimensions(channel="voice", agent_timezone=settings.timezone)
+        self.known: set[str] = set()  # contact keys whose stored row this run owns
+        self.loaded: set[str] = set()
+        self.line_no = 0
+        self.result = IngestResult(batch_id=run.batch_id)
+        self.encode: Encoder = lambda epoch: epoch
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asterisk-writer")
+        self._pending: Future[None] | None = None
+
+    def __enter__(self) -> BatchLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._writer.shutdown(wait=True)
+
+    def resume(self, file_id: str, size: int, read: Callable[[int, int], bytes] | None = None) -> int:
+        """Restore the machine (agent states from the checkpoint, open contacts from their rows) and
+        return where to read from: the checkpoint offset, or 0 for another file (rotation), a shorter
+        one (truncation) or one whose bytes before the offset changed (rewritten in place)."""
+        with session_scope(self.factory) as session:
+            point = ingest.read_checkpoint(session=session, source=SOURCE, location=self.location)
+            state = json.loads(point.last_key) if point is not None and point.last_key else {}
+            self.machine.clock = float(state.get("clock", 0.0))
+            for code, data in state.get("agents", {}).items():
+                self.machine.agents[code] = AgentState.restore(code, data)
+            since = (self.machine.clock or self.now.timestamp()) - self.stale_after_s
+            rows = ingest.load_recent_contacts(session=session, source=SOURCE, since=_dt(since))
+            self.encode = ingest.stamp_encoder(session=session)
+        for row in rows:
+            contact = _contact_from_row(row)
+            self.machine.restore_contact(contact)
+            if contact.is_open:  # ended rows stay protected: only a later state may replace them
+                self.known.add(contact.key)
+        if point is None or point.file_id != file_id or point.offset > size:
+            return 0
+        tail = bytes.fromhex(state.get("tail", ""))
+        if read is not None and tail and read(point.offset - len(tail), len(tail)) != tail:
+            return 0
+        self.line_no = int(state.get("line", 0))
+        return point.offset
+
+    def load(
+        self,
+        events: list[QueueEvent],
+        rejects: list[Reject],
+        *,
+        file_id: str,
+        offset: int,
+        lines: int,
+        tail: bytes = b"",
+    ) -> None:
+        """Apply a batch to the machine and queue its rows and checkpoint for the writer thread
+        (`tail`: the last bytes before `offset`, to recognise the same file on the next run)."""
+        machine = self.machine
+        machine.feed(events)
+        machine.end_batch()
+        contacts, segments = machine.take()
+        self.line_no += lines
+        state = {"v": 1, "line": self.line_no, "clock": machine.clock, "tail": tail.hex()}
+        state["agents"] = {code: agent.snapshot() for code, agent in machine.agents.items()}
+        queues, agents = self._dimensions(contacts, segments)
+        encode, batch_id = self.encode, self.batch_id
+        rows = [
+            _contact_row(c, queues[c.queue], agents[c.agent] if c.agent else None, batch_id, encode)
+            for c in contacts
+        ]
+        seg_rows = [
+            (SOURCE, batch_id, agents[s.agent], s.state, s.reason, encode(s.start), encode(s.end))
+            for s in segments
+        ]
+        quarantine = [
+            {
+                "source": SOURCE,
+                "location": self.location,
+                "line_no": line_no,
+                "reason": reason,
+                "raw": raw[:2000],
+                "batch_id": batch_id,
+                "created_at": self.now,
+            }
+            for line_no, reason, raw in rejects
+        ]
+        checkpoint = {
+            "file_id": file_id,
+            "offset": offset,
+            "last_key": json.dumps(state, separators=(",", ":")),
+        }
+        self.wait()
+        self._pending = self._writer.submit(self._store, rows, seg_rows, quarantine, checkpoint, lines)
+
+    def wait(self) -> None:
+        """Block until the batch in flight is committed (re-raising its error)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def _dimensions(
+        self, contacts: list[ContactState], segments: list[Segment]
+    ) -> tuple[dict[str, tuple[int, int | None]], dict[str, int]]:
+        """Queue and Agent ids, creating the rows first seen in this batch (committed on their own)."""
+        names = {c.queue for c in contacts}
+        codes = {c.agent for c in contacts if c.agent} | {s.agent for s in segments}
+        if names - self.dims.queues.keys() or codes - self.dims.agents.keys():
+            with session_scope(self.factory) as session:
+                self.dims.queue_ids(session=session, names=names)
+                self.dims.agent_ids(session=session, codes=codes)
+        return self.dims.queues, self.dims.agents
+
+    def _store(
+        self,
+        rows: list[tuple[Any, ...]],
+        seg_rows: list[tuple[Any, ...]],
+        quarantine: list[dict[str, Any]],
+        checkpoint: dict[str, Any],
+        lines: int,
+    ) -> None:
+        """Writer thread: the batch's rows and the checkpoint after it, in one transaction."""
+        with session_scope(self.factory) as session:
+            written, duplicates = ingest.write_contacts(
+                session=session, source=SOURCE, rows=rows, known=self.known
+            )
+            segments = ingest.write_segments(session=session, rows=seg_rows)
+            stored = ingest.add_quarantine(session=session, rows=quarantine)
+            ingest.save_checkpoint(
+                session=session, source=SOURCE, location=self.location, now=self.now, **checkpoint
+            )
+        self.loaded.update(written)
+        self.result.segments_loaded += segments
+        self.result.lines_read += lines
+        self.result.duplicates_skipped += duplicates
+        self.result.quarantined += stored
+
+    def reject_file(self, reason: str, raw: str) -> None:
+        """A file that cannot be read at all: one quarantine row, checkpoint untouched."""
+        row = {"source": SOURCE, "location": self.location, "line_no": 1, "reason": reason, "raw": raw}
+        with session_scope(self.factory) as session:
+            stored = ingest.add_quarantine(
+                session=session, rows=[{**row, "batch_id": self.batch_id, "created_at": self.now}]
+            )
+        self.result.quarantined += stored
+
+    def finish(self) -> IngestResult:
+        """Close contacts waiting longer than stale_after at `now`; fill the result and the JobRun."""
+        self.wait()
+        before = self.now.timestamp() - self.stale_after_s
+        with session_scope(self.factory) as session:
+            closed = ingest.close_stale_contacts(
+                session=session, source=SOURCE, before=_dt(before), batch_id=self.batch_id
+            )
+        result, machine, run = self.result, self.machine, self.run
+        result.contacts_loaded = len(self.loaded)
+        result.closed_stale = closed
+        result.events = dict(machine.events)
+        result.anomaly_counts = dict(machine.anomalies)
+        result.anomalies = sum(machine.anomalies.values())
+        run.rows_in, run.rows_rejected = result.lines_read, result.quarantined
+        run.rows_out = result.contacts_loaded + result.segments_loaded
+        run.newest_event_at = _dt(machine.clock) if machine.clock else None
+        run.detail.update({k: v for k, v in result.__dict__.items() if k != "batch_id"})
+        run.detail["location"] = self.location
+        return result
+
+
+def _dt(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _contact_row(
+    c: ContactState, queue: tuple[int, int | None], agent_id: int | None, batch_id: int, encode: Encoder
+) -> tuple[Any, ...]:
+    """A contact in ingest.CONTACT_COLUMNS order. queue_log has no hold or after-call work: hold and
+    acw stay unknown (None, never 0) and the contact completes when the talk ends."""
+    completed = c.ended if c.outcome == "answered" and c.talk is not None else None
+    return (
+        SOURCE,
+        c.key,
+        batch_id,
+        queue[0],
+        "voice",
+        queue[1],
+        agent_id,
+        c.customer,
+        encode(c.entry),
+        encode(c.answered),
+        encode(c.ended),
+        encode(completed),
+        interval_of(c.entry),
+        None if completed is None else interval_of(completed),
+        c.wait,
+        c.talk,
+        None,  # hold_s
+        None,  # acw_s
+        None,  # hold_count
+        c.outcome,
+        c.exit_reason,
+        c.transferred,
+        c.reconstructed,
+        False,  # survey_offered
+        c.ring_no_answer,
+    )
+
+
+def _contact_from_row(row: dict[str, Any]) -> ContactState:
+    """A stored contact back as machine state (the natural key holds callid and queue)."""
+    callid, queue, _ = row["source_key"].rsplit("|", 2)
+    answered, ended = row["answered_at"], row["ended_at"]
+    return ContactState(
+        key=row["source_key"],
+        callid=callid,
+        queue=queue,
+        entry=row["offered_at"].timestamp(),
+        customer=row["customer_key"],
+        agent=row["agent"],
+        answered=None if answered is None else answered.timestamp(),
+        wait=row["wait_s"],
+        talk=row["talk_s"],
+        ended=None if ended is None else ended.timestamp(),
+        outcome=row["outcome"],
+        exit_reason=row["exit_reason"],
+        transferred=bool(row["transferred"]),
+        reconstructed=bool(row["reconstructed"]),
+        ring_no_answer=int(row["ring_no_answer"] or 0),
+    )

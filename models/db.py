@@ -1,0 +1,101 @@
+"""Engine and sessions: SQLite in WAL mode with a busy timeout, or PostgreSQL through psycopg 3.
+
+The schema is owned by Alembic (models/migrations); `upgrade_to_head` brings any existing database
+forward without losing data, and is what the app and the CLI call on start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from models.settings import Settings
+
+SessionFactory = Callable[[], Session]
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(database_url: str) -> Engine:
+    """One engine per process. SQLite gets WAL (readers never block the writer) and a busy timeout."""
+    if database_url.startswith("sqlite"):
+        path = database_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def session_factory(engine: Engine) -> SessionFactory:
+    """A callable returning a new short-lived Session; jobs receive this, never a Session."""
+
+    def _new() -> Session:
+        return Session(engine, expire_on_commit=False)
+
+    return _new
+
+
+@contextmanager
+def session_scope(factory: SessionFactory) -> Iterator[Session]:
+    """Commit on success, roll back on error: one transaction per unit of work."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema to `revision` with Alembic (never drops data)."""
+    from alembic import command
+
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def open_database(settings: Settings) -> tuple[Engine, SessionFactory]:
+    """Engine + session factory for the configured database, upgraded to the current schema."""
+    engine = make_engine(settings.database_url)
+    upgrade_to_head(engine)
+    return engine, session_factory(engine)
+
+
+def analyze(factory: SessionFactory) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load (autovacuum would, minutes later).
+
+    SQLite is left alone: its queries are written to pick good indexes without statistics, and an
+    ANALYZE there can change plans the pages were measured with.
+    """
+    with session_scope(factory) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection().exec_driver_sql("ANALYZE")
