@@ -164,9 +164,10 @@ def bench_queue_log(table: Table, factory, settings, lines: int) -> None:  # typ
 
 
 def _rows(result: object) -> int | None:
-    """Aggregate rows a refresh wrote (queue x interval + agent x interval + agent x day)."""
+    """Rows a refresh wrote (queue x interval, agent x interval, agent x day, effort answers)."""
     if isinstance(result, dict):
-        return sum(int(result.get(k, 0) or 0) for k in ("queue_intervals", "agent_intervals", "agent_days"))
+        kinds = ("queue_intervals", "agent_intervals", "agent_days", "effort_answers")
+        return sum(int(result.get(k, 0) or 0) for k in kinds)
     return None
 
 

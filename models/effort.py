@@ -15,16 +15,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, cast, false, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import false, select
 from sqlmodel import Session
 
 from models import metrics
 from models.access import Viewer, scope_for
-from models.rollup_queue import epoch_ms
 from models.settings import Settings
-from models.tables import Agent, Contact, Queue, SurveyResponse, Team, Touchpoint
-from models.timegrid import BASE_INTERVAL_S, local_day_bounds
+from models.tables import Agent, EffortAnswer, Queue, Team, Touchpoint
+from models.timegrid import local_day_bounds
 from models.trends import matching_filters
 
 # Local (centre) hours [start, end) counted as business hours; a contact offered outside them is
@@ -366,108 +364,27 @@ def effort_drivers(frame: pd.DataFrame, *, min_sample: int = 10, confidence: flo
 # --- Loading the answered contacts ----------------------------------------------------------------
 
 
-LONG_RANGE_S = 14 * 86400
-
-
-def _rated_conditions(
-    scope_queue_ids: frozenset[int] | None, lo: int, hi: int, *, sqlite: bool = True
-) -> list[Any]:
-    """Answers with a CES score on contacts offered in [lo, hi) (interval epochs), within scope.
-
-    Over a long range, `offered_interval + 0` keeps SQLite from walking the contact index over
-    (nearly) every contact and probing surveys for each: starting from the answers is several
-    times faster there. A short range keeps the index. PostgreSQL gets the plain column: it picks a
-    hash join by itself, and the expression would only spoil its row estimates."""
-    long_range = sqlite and hi - lo > LONG_RANGE_S
-    offered = Contact.offered_interval + 0 if long_range else Contact.offered_interval
-    conditions = [
-        SurveyResponse.ces >= 1,  # type: ignore[operator]
-        SurveyResponse.ces <= 7,  # type: ignore[operator]
-        offered >= lo,
-        offered < hi,
-    ]
-    if scope_queue_ids is not None:
-        conditions.append(Contact.queue_id.in_(sorted(scope_queue_ids)) if scope_queue_ids else false())  # type: ignore[attr-defined]
-    return conditions
-
-
-def _moment(session: Session, column: Any) -> Any:
-    """A timestamp column for exact ordering: SQLite's stored UTC text as is (pandas parses it ten
-    times faster than julianday() in SQL), PostgreSQL's epoch milliseconds."""
-    if session.get_bind().dialect.name == "sqlite":
-        return cast(column, String)
-    return epoch_ms(session, column)
-
-
-def _as_ms(values: pd.Series) -> pd.Series:
-    """Epoch milliseconds from _moment's values (text on SQLite, numbers on PostgreSQL)."""
-    if values.empty or pd.api.types.is_numeric_dtype(values):
-        return values.astype("int64") if not values.empty else values
-    stamps = pd.to_datetime(values, utc=True, format="ISO8601")
-    return (stamps - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
-
-
-def _surveyed(session: Session, conditions: list[Any]) -> Any:
-    """The rated contacts with what the factors need (queue, team, touchpoint and agent details
-    are joined in pandas from their small tables: cheaper than four joins per answer)."""
-    return (
-        select(
-            Contact.id,
-            SurveyResponse.ces,
-            Contact.queue_id,
-            Contact.channel,
-            Contact.touchpoint_id,
-            Contact.customer_key,
-            epoch_ms(session, Contact.offered_at),
-            Contact.outcome,
-            Contact.wait_s,
-            Contact.transferred,
-            Contact.hold_s,
-            Contact.hold_count,
-            Contact.agent_id,
-            SurveyResponse.resolved,
-        )  # fmt: skip
-        .join(Contact, Contact.id == SurveyResponse.contact_id)  # type: ignore[arg-type]
-        .where(*conditions)
-    )
-
-
-SURVEYED_COLUMNS = [
-    "contact_id", "ces", "queue_id", "channel", "touchpoint_id", "customer_key", "offered_ms", "outcome",
-    "wait_s", "transferred", "hold_s", "hold_count", "agent_id", "resolved",
+EFFORT_COLUMNS = [
+    "contact_id", "ces", "queue_id", "channel", "touchpoint_id", "offered_ms", "outcome", "wait_s",
+    "transferred", "hold_s", "hold_count", "agent_id", "resolved", "repeat_contact", "channel_switch",
 ]  # fmt: skip
-CONTEXT_COLUMNS = ["contact_id", "customer_key", "touchpoint_id", "channel", "offered_ms", "outcome"]
 
 
-def _neighbours(session: Session, conditions: list[Any], window_s: float) -> Any:
-    """The same customers' other contacts from `window_s` before each rated contact up to it: all
-    that the METRICS.md repeat and channel-switch rules look at (a superset, cut exactly by
-    metrics). Rows repeat when a customer rated several contacts; pandas de-duplicates them (a
-    DISTINCT here costs SQLite more than the whole join)."""
-    rated = (
-        select(Contact.id, Contact.customer_key, Contact.offered_interval)
-        .join(SurveyResponse, SurveyResponse.contact_id == Contact.id)  # type: ignore[arg-type]
-        .where(*conditions, Contact.customer_key.is_not(None))  # type: ignore[union-attr]
-        .subquery()
-    )
-    other = aliased(Contact)
-    pad = int(window_s) + BASE_INTERVAL_S
-    return select(
-        other.id, other.customer_key, other.touchpoint_id, other.channel,
-        _moment(session, other.offered_at), other.outcome,
-    ).join(
-        rated,
-        and_(
-            other.customer_key == rated.c.customer_key,
-            other.offered_interval >= rated.c.offered_interval - pad,
-            other.offered_interval <= rated.c.offered_interval + BASE_INTERVAL_S,
-            other.id != rated.c.id,
-        ),
-    )  # fmt: skip
+def _answers(scope_queue_ids: frozenset[int] | None, lo: int, hi: int) -> Any:
+    """CES answers the refresh kept (EffortAnswer) for contacts offered in [lo, hi), within scope."""
+    e = EffortAnswer
+    stmt = select(
+        e.contact_id, e.ces, e.queue_id, e.channel, e.touchpoint_id, e.offered_ms, e.outcome, e.wait_s,
+        e.transferred, e.hold_s, e.hold_count, e.agent_id, e.resolved, e.repeat_contact, e.channel_switch,
+    ).where(e.offered_interval >= lo, e.offered_interval < hi)  # type: ignore[operator]  # fmt: skip
+    if scope_queue_ids is not None:
+        stmt = stmt.where(e.queue_id.in_(sorted(scope_queue_ids)) if scope_queue_ids else false())  # type: ignore[attr-defined]
+    return stmt
 
 
 def _details(session: Session, rows: pd.DataFrame) -> pd.DataFrame:
-    """Team, site, SL threshold, touchpoint key and agent hire date of each rated contact."""
+    """Team, site, SL threshold, touchpoint key and agent hire date of each rated contact (joined in
+    pandas from their small tables: cheaper than four joins per answer)."""
     queues = pd.DataFrame.from_records(
         session.execute(
             select(Queue.id, Queue.team_id, Team.site_id, Queue.sl_threshold_s).outerjoin(
@@ -478,8 +395,7 @@ def _details(session: Session, rows: pd.DataFrame) -> pd.DataFrame:
         columns=["queue_id", "team_id", "site_id", "sl_threshold_s"],
     ).set_index("queue_id")
     keys = dict(session.execute(select(Touchpoint.id, Touchpoint.key)).all())
-    agent_ids = sorted({int(a) for a in rows["agent_id"].dropna()})
-    hired = dict(session.execute(select(Agent.id, Agent.hire_date)).all()) if agent_ids else {}
+    hired = dict(session.execute(select(Agent.id, Agent.hire_date)).all()) if not rows.empty else {}
     out = rows.join(queues, on="queue_id")
     out["touchpoint"] = out["touchpoint_id"].map(keys)
     out["hire_date"] = out["agent_id"].map(hired)
@@ -490,31 +406,27 @@ def load_effort_contacts(
     *, session: Session, viewer: Viewer, settings: Settings, start: date, end: date
 ) -> pd.DataFrame:
     """One row per CES answer of the viewer's contacts offered on local days start..end, with the
-    columns the page filters on and one column per effort factor (True / False / NA = unknown)."""
+    columns the page filters on and one column per effort factor (True / False / NA = unknown).
+
+    Reads what the refresh kept: answers arrive in the view with the refresh that folds them in,
+    like every other number on the page."""
     scope = scope_for(session=session, viewer=viewer)
     lo = int(local_day_bounds(start, settings.zone)[0].timestamp())
     hi = int(local_day_bounds(end, settings.zone)[1].timestamp())
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    conditions = _rated_conditions(scope.queue_ids, lo, hi, sqlite=sqlite)
     rows = pd.DataFrame.from_records(
-        [tuple(r) for r in session.execute(_surveyed(session, conditions))], columns=SURVEYED_COLUMNS
+        session.connection().execute(_answers(scope.queue_ids, lo, hi)).all(), columns=EFFORT_COLUMNS
     )
-    rows = _details(session, rows.assign(offered_ms=_as_ms(rows["offered_ms"])))
+    for flag in ("repeat_contact", "channel_switch", "resolved"):
+        rows[flag] = rows[flag].astype("boolean")
+    rows = _details(session, rows)
     if rows.empty:
         return rows.assign(**{f: pd.Series(dtype=object) for f in FACTORS})
-    window = max(settings.repeat_window_days * 86400, settings.channel_switch_window_h * 3600)
-    context = pd.DataFrame.from_records(
-        [tuple(r) for r in session.execute(_neighbours(session, conditions, window))], columns=CONTEXT_COLUMNS
-    )
-    context = context.drop_duplicates("contact_id")
-    return add_factors(
-        rows, context=context.assign(offered_ms=_as_ms(context["offered_ms"])), settings=settings
-    )
+    return add_factors(rows, settings=settings)
 
 
-def add_factors(rows: pd.DataFrame, *, context: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The factor columns of each rated contact. Repeat and channel switch come from
-    metrics.repeat_flags over the rated contacts plus their customers' earlier contacts."""
+def add_factors(rows: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
+    """The factor columns of each rated contact (repeat and channel switch come with the rows: the
+    refresh worked them out with metrics.repeat_flags)."""
     out = rows.copy()
     zone = settings.zone
     offered = pd.to_datetime(out["offered_ms"], unit="ms", utc=True).dt.tz_convert(zone)
@@ -537,7 +449,6 @@ def add_factors(rows: pd.DataFrame, *, context: pd.DataFrame, settings: Settings
     out["after_hours"] = ((hour < BUSINESS_HOURS[0]) | (hour >= BUSINESS_HOURS[1])).astype("boolean")
     out["unresolved"] = (~out["resolved"].astype("boolean")).astype("boolean")
     out["tenure_band"] = _tenure_bands(out["hire_date"], offered.dt.date)
-    out = out.merge(_repeat_columns(out, context, settings), on="contact_id", how="left")
     return out
 
 
@@ -549,25 +460,6 @@ def _tenure_bands(hire_dates: pd.Series, days: pd.Series) -> pd.Series:
         inside = (tenure >= low) & ((tenure < high) if high is not None else True)
         labels = labels.where(~inside, label)
     return labels
-
-
-def _repeat_columns(rows: pd.DataFrame, context: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    own = rows[["contact_id", "customer_key", "touchpoint_id", "channel", "offered_ms", "outcome"]]
-    both = pd.concat([own, context], ignore_index=True).drop_duplicates("contact_id")
-    both = both.sort_values(["offered_ms", "contact_id"], kind="stable", ignore_index=True)
-    flags = metrics.repeat_flags(
-        both.assign(offered_epoch=both["offered_ms"] / 1000.0),
-        repeat_window_s=settings.repeat_window_days * 86400,
-        switch_window_s=settings.channel_switch_window_h * 3600,
-    )
-    known = flags["known_customer"] == 1
-    return pd.DataFrame(
-        {
-            "contact_id": both["contact_id"],
-            "repeat_contact": (flags["repeats"] == 1).astype("boolean").where(known),
-            "channel_switch": (flags["channel_switches"] == 1).astype("boolean").where(known),
-        }
-    )
 
 
 def drivers_for(

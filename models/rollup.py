@@ -26,12 +26,14 @@ from sqlmodel import Session
 
 from models import rollup_agent as ra
 from models import rollup_queue as rq
+from models.rollup_effort import effort_answers
 from models.settings import Settings
 from models.tables import (
     AgentDay,
     AgentInterval,
     AgentStateSegment,
     Contact,
+    EffortAnswer,
     JobRun,
     QueueInterval,
     RefreshState,
@@ -66,6 +68,7 @@ class Touched:
     pairs: set[tuple[int, int]] = field(default_factory=set)  # (queue, interval): repeat columns only
     activity: dict[tuple[int, date], int] = field(default_factory=dict)  # agent-day -> rewrite from
     outcomes: set[tuple[int, date]] = field(default_factory=set)  # agent-days whose contacts changed
+    rated: set[int] = field(default_factory=set)  # contacts whose EffortAnswer rows are rewritten
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Rebuild:
     repeat_rows: pd.DataFrame
     interval_rows: pd.DataFrame
     day_rows: pd.DataFrame
+    effort_rows: pd.DataFrame
     touched: Touched | None
     facts_read: int = 0
 
@@ -160,12 +164,9 @@ def compute(*, session: Session, settings: Settings, plan: Plan) -> Rebuild:
 def _compute_full(session: Session, settings: Settings, plan: Plan) -> Rebuild:
     zone, now_ms = settings.zone, rq.to_ms(plan.now)
     contacts = rq.load_contacts(session)
+    surveys = rq.load_surveys(session, None)
     classified = rq.classify(
-        contacts,
-        surveys=rq.load_surveys(session, None),
-        queues=rq.load_queues(session),
-        settings=settings,
-        now=plan.now,
+        contacts, surveys=surveys, queues=rq.load_queues(session), settings=settings, now=plan.now
     )
     states, schedules = ra.load_segments(session, agent_days=None, zone=zone, now_ms=now_ms)
     pieces = ra.timeline(states, schedules, now_ms=now_ms)
@@ -175,6 +176,7 @@ def _compute_full(session: Session, settings: Settings, plan: Plan) -> Rebuild:
         repeat_rows=pd.DataFrame(),
         interval_rows=intervals,
         day_rows=ra.agent_day_rows(activity, ra.agent_contact_sums(classified, zone=zone)),
+        effort_rows=effort_answers(contacts, classified, surveys),
         touched=None,
         facts_read=len(contacts) + len(states) + len(schedules),
     )
@@ -212,13 +214,13 @@ def _compute_touched(session: Session, settings: Settings, plan: Plan) -> Rebuil
     ).drop_duplicates("id")
     context = rq.load_customer_context(session, anchors, window_s, reuse=(seeds, seed_context))
     contacts = rq.concat([anchors, context], rq.CONTACT_DTYPES).drop_duplicates("id")
+    surveys = rq.load_surveys(session, anchors["id"].tolist())
     classified = rq.classify(
-        contacts,
-        surveys=rq.load_surveys(session, anchors["id"].tolist()),
-        queues=rq.load_queues(session),
-        settings=settings,
-        now=plan.now,
+        contacts, surveys=surveys, queues=rq.load_queues(session), settings=settings, now=plan.now
     )
+    # Anchors have their whole customer context loaded, so their flags are final; context-only
+    # contacts are classified without theirs and must not be written.
+    touched.rated = _ints(anchors["id"])
     states, schedules = ra.load_segments(session, agent_days=touched.activity, zone=zone, now_ms=now_ms)
     pieces = ra.timeline(states, schedules, now_ms=now_ms)
     intervals, activity = ra.agent_activity(pieces, zone=zone, grace_s=settings.adherence_grace_s)
@@ -238,6 +240,7 @@ def _compute_touched(session: Session, settings: Settings, plan: Plan) -> Rebuil
         repeat_rows=rq.repeat_sums(classified, touched.pairs),
         interval_rows=intervals[np.array(keep, dtype=bool)],
         day_rows=days,
+        effort_rows=effort_answers(contacts, classified, surveys, contact_ids=touched.rated),
         touched=touched,
         facts_read=len(contacts) + len(states) + len(schedules),
     )
@@ -355,6 +358,8 @@ def _column_values(series: pd.Series, *, dates_as_text: bool) -> list[Any]:
     values = series.tolist()
     if series.dtype.kind == "f" and series.isna().any():
         return [None if v != v else v for v in values]
+    if isinstance(series.dtype, pd.api.extensions.ExtensionDtype) and series.isna().any():
+        return [None if v is pd.NA else v for v in values]  # nullable Int64 / boolean columns
     if dates_as_text and series.dtype == object:
         return [v.isoformat() if isinstance(v, date) else v for v in values]
     return values
@@ -386,16 +391,19 @@ def write(*, session: Session, rebuild: Rebuild, plan: Plan) -> dict[str, int]:
     """Replace the recomputed rows and advance the watermark, in the caller's one transaction."""
     touched = rebuild.touched
     if touched is None:
-        for model in (QueueInterval, AgentInterval, AgentDay):
+        for model in (QueueInterval, AgentInterval, AgentDay, EffortAnswer):
             session.execute(delete(model))
     else:
         for chunk in rq.chunks(touched.intervals):
             session.execute(delete(QueueInterval).where(QueueInterval.interval_start.in_(chunk)))  # type: ignore[attr-defined]
+        for chunk in rq.chunks(touched.rated):
+            session.execute(delete(EffortAnswer).where(EffortAnswer.contact_id.in_(chunk)))  # type: ignore[attr-defined]
         _delete_agent_days(session, touched)
         _update_repeats(session, rebuild.repeat_rows)
     bulk_insert(session, QueueInterval, rebuild.queue_rows)
     bulk_insert(session, AgentInterval, rebuild.interval_rows)
     bulk_insert(session, AgentDay, rebuild.day_rows)
+    bulk_insert(session, EffortAnswer, rebuild.effort_rows)
     state = session.get(RefreshState, STATE_NAME)
     if state is None:
         session.add(RefreshState(name=STATE_NAME, last_batch_id=plan.watermark, updated_at=plan.now))
@@ -407,6 +415,7 @@ def write(*, session: Session, rebuild: Rebuild, plan: Plan) -> dict[str, int]:
         "queue_intervals": len(rebuild.queue_rows) + len(rebuild.repeat_rows),
         "agent_intervals": len(rebuild.interval_rows),
         "agent_days": len(rebuild.day_rows),
+        "effort_answers": len(rebuild.effort_rows),
     }
 
 

@@ -285,9 +285,12 @@ def affected_neighbours(context: pd.DataFrame, seeds: pd.DataFrame, *, window_s:
 
 def load_surveys(session: Session, contact_ids: Iterable[int] | None) -> pd.DataFrame:
     """Survey answers linked to contacts (all, or those of `contact_ids`)."""
-    columns = {"contact_id": "int64", "csat": "float64", "ces": "float64", "nps": "float64"}
+    columns = {
+        "survey_id": "int64", "contact_id": "int64", "csat": "float64", "ces": "float64", "nps": "float64",
+        "resolved": None,
+    }  # fmt: skip
     s = SurveyResponse
-    stmt = select(s.contact_id, s.csat, s.ces, s.nps).where(s.contact_id.is_not(None))  # type: ignore[union-attr]
+    stmt = select(s.id, s.contact_id, s.csat, s.ces, s.nps, s.resolved).where(s.contact_id.is_not(None))  # type: ignore[union-attr]
     if contact_ids is None:
         return frame(session, stmt, columns)
     return frame_in(session, lambda chunk: stmt.where(s.contact_id.in_(chunk)), contact_ids, columns)  # type: ignore[union-attr]

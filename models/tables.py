@@ -312,6 +312,32 @@ class AgentDay(SQLModel, table=True):
     nps_detractors: int = 0
 
 
+class EffortAnswer(SQLModel, table=True):
+    """One CES answer with the facts of the contact it rates and that contact's repeat and channel-
+    switch flags, kept by the refresh (which works the flags out anyway): the effort-drivers view
+    reads a date range of these instead of re-deriving repeats from raw history on every load."""
+
+    __table_args__ = (Index("ix_effortanswer_interval", "offered_interval"),)
+
+    survey_id: int = Field(foreign_key="surveyresponse.id", primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    queue_id: int = Field(foreign_key="queue.id")
+    offered_interval: int = Field(sa_type=BigInteger)
+    offered_ms: int = Field(sa_type=BigInteger)
+    channel: str
+    touchpoint_id: int | None = None
+    agent_id: int | None = None
+    outcome: str
+    ces: int
+    resolved: bool | None = None
+    wait_s: float | None = None
+    hold_s: float | None = None
+    hold_count: int | None = None
+    transferred: bool = False
+    repeat_contact: bool | None = None  # None: anonymous customer, the flag cannot be known
+    channel_switch: bool | None = None
+
+
 # --- Operations -----------------------------------------------------------------------------------
 
 

@@ -47,3 +47,24 @@ def test_head_matches_the_models(engine):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
+
+
+def test_0004_makes_the_next_refresh_a_full_rebuild_that_fills_effort_answers(tmp_path):
+    """EffortAnswer arrives empty with 0004; an incremental refresh would leave history out of it,
+    so the upgrade forgets the watermark and the next refresh rebuilds everything."""
+    from models import rollup
+    from models.db import session_factory
+
+    url = f"sqlite:///{tmp_path / 'v3.db'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine, revision="0003")
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO refreshstate (name, last_batch_id, updated_at) VALUES ('aggregates', 42, :t)"),
+            {"t": datetime(2026, 11, 2, 9, tzinfo=UTC)},
+        )
+    upgrade_to_head(engine)
+    with session_factory(engine)() as session:
+        plan = rollup.plan_refresh(session=session, now=datetime(2026, 11, 2, 10, tzinfo=UTC))
+    assert plan.full is True and plan.previous_watermark == 0
+    engine.dispose()

@@ -18,6 +18,7 @@ from models.tables import (
     AgentStateSegment,
     AppUser,
     Contact,
+    EffortAnswer,
     JobRun,
     Queue,
     QueueInterval,
@@ -271,7 +272,7 @@ def rows(factory: SessionFactory, model: Any) -> list[dict[str, Any]]:
 
 
 def snapshot(factory: SessionFactory) -> dict[str, list[dict[str, Any]]]:
-    return {m.__name__: rows(factory, m) for m in (QueueInterval, AgentInterval, AgentDay)}
+    return {m.__name__: rows(factory, m) for m in (QueueInterval, AgentInterval, AgentDay, EffortAnswer)}
 
 
 NOW = at(60)  # 10:00 UTC
@@ -539,7 +540,8 @@ def test_refresh_is_recorded_as_a_job_run(factory, settings):
     with session_scope(factory) as s:
         run = s.get(JobRun, result["run_id"])
         assert (run.job, run.status) == ("refresh", "ok")
-        assert run.rows_out == result["queue_intervals"] + result["agent_intervals"] + result["agent_days"]
+        kinds = ("queue_intervals", "agent_intervals", "agent_days", "effort_answers")
+        assert run.rows_out == sum(result[k] for k in kinds)
     assert result["watermark"] == batch
 
 
@@ -600,6 +602,48 @@ def test_a_repeat_changes_the_earlier_contacts_fcr_where_it_was_booked(factory, 
     assert days[(1, date(2024, 3, 2))]["fcr_resolved"] == 0 and days[(1, date(2024, 3, 2))]["answered"] == 1
     incremental = snapshot(factory)
     refresh.run(session_factory=factory, settings=settings, now=at(10), full=True)
+    assert snapshot(factory) == incremental
+
+
+def test_effort_answers_follow_late_surveys_and_late_earlier_contacts(factory, settings):
+    """The refresh keeps one EffortAnswer per CES answer with its contact's repeat flag: a survey
+    arriving later adds its row, and an earlier contact of the same customer and touchpoint loaded
+    later turns the rated contact into a repeat, incrementally exactly as a full rebuild."""
+    build_org(factory)
+    first = new_batch(factory)
+    load(
+        factory,
+        contacts=[
+            contact("rated", batch=first, offered=at(0), outcome="answered", wait=30, talk=60, hold=15,
+                    acw=10, agent=1, customer="k"),
+            contact("anon", batch=first, offered=at(1), outcome="answered", wait=5, talk=60, acw=10,
+                    agent=1),
+        ],
+        surveys=[survey("s-rated", "rated", batch=first, csat=2, ces=3, nps=4)],
+        batch=first,
+    )  # fmt: skip
+    finish_run(factory, first, status="ok")
+    refresh.run(session_factory=factory, settings=settings, now=at(10))
+    (only,) = rows(factory, EffortAnswer)
+    assert (only["ces"], only["repeat_contact"], only["channel_switch"]) == (3, False, False)
+    assert (only["wait_s"], only["hold_s"], only["hold_count"], only["agent_id"]) == (30.0, 15.0, 1, 1)
+
+    second = new_batch(factory)
+    load(
+        factory,
+        contacts=[contact("day-before", batch=second, offered=at(-24 * 60), outcome="answered", wait=5,
+                          talk=60, acw=10, agent=1, customer="k")],
+        surveys=[survey("s-anon", "anon", batch=second, csat=5, ces=7, nps=10)],
+        batch=second,
+    )  # fmt: skip
+    finish_run(factory, second, status="ok")
+    assert refresh.run(session_factory=factory, settings=settings, now=at(20))["full"] is False
+    by_ces = {r["ces"]: r for r in rows(factory, EffortAnswer)}
+    assert set(by_ces) == {3, 7}
+    assert by_ces[3]["repeat_contact"] is True  # a repeat of the contact loaded after it
+    assert by_ces[7]["repeat_contact"] is None and by_ces[7]["channel_switch"] is None  # anonymous
+    incremental = snapshot(factory)
+    refresh.run(session_factory=factory, settings=settings, now=at(20), full=True)
     assert snapshot(factory) == incremental
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
+from jobs import refresh
 from models import effort, export, staffing, staffing_plan, touchpoints, trends
 from models.access import Viewer
 from models.db import SessionFactory, session_scope
@@ -319,9 +320,20 @@ def _contacts(factory: SessionFactory) -> None:
             )  # fmt: skip
 
 
+def _refreshed(factory: SessionFactory, cfg: Settings) -> None:
+    """Fold the contacts in: the effort view reads the answers the refresh keeps (EffortAnswer)."""
+    refresh.run(session_factory=factory, settings=cfg, now=datetime.now(UTC), full=True)
+
+
 @pytest.mark.usefixtures("org")
 def test_effort_contacts_read_back_with_factors(factory: SessionFactory, cfg: Settings) -> None:
     _contacts(factory)
+    with factory() as s:
+        before = effort.load_effort_contacts(
+            session=s, viewer=DIRECTOR, settings=cfg, start=THIS_MONDAY, end=THIS_MONDAY + timedelta(days=13)
+        )
+    assert before.empty  # not folded in yet: the view shows answers with the refresh, like its numbers
+    _refreshed(factory, cfg)
     with factory() as s:
         rows = effort.load_effort_contacts(
             session=s, viewer=DIRECTOR, settings=cfg, start=THIS_MONDAY, end=THIS_MONDAY + timedelta(days=13)
@@ -539,6 +551,7 @@ def test_deferred_channels_stay_out_of_the_requirement(factory: SessionFactory, 
 def test_raw_reads_add_up_across_a_split_period(factory: SessionFactory, cfg: Settings) -> None:
     """The page caches settled days apart from recent ones: the two parts must equal one read."""
     _contacts(factory)
+    _refreshed(factory, cfg)
     start, split, end = THIS_MONDAY - timedelta(days=7), THIS_MONDAY, THIS_MONDAY + timedelta(days=13)
     with factory() as s:
 

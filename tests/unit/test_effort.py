@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 
 from models import effort
+from models import rollup_queue as rq
+from models.rollup_effort import effort_answers
 from models.settings import load_settings
 from models.trends import TrendFilters
 
@@ -107,9 +109,7 @@ def test_add_factors_applies_each_rule() -> None:
             _row(9, "2026-03-02T12:00:00+01:00", hire_date=None, outcome="abandoned"),
         ]
     )
-    out = effort.add_factors(rows, context=rows.iloc[0:0][["contact_id"]], settings=SETTINGS).set_index(
-        "contact_id"
-    )
+    out = effort.add_factors(rows, settings=SETTINGS).set_index("contact_id")
     assert out["wait_above_threshold"].tolist()[:4] == [False, True, True, False]
     assert pd.isna(out.at[5, "wait_above_threshold"]) and pd.isna(out.at[9, "wait_above_threshold"])
     assert out["after_hours"].tolist()[:4] == [True, False, False, True]
@@ -120,33 +120,61 @@ def test_add_factors_applies_each_rule() -> None:
     assert pd.isna(out.at[9, "tenure_band"]) and out.at[1, "tenure_band"] == "3y_plus"
 
 
-def test_repeat_and_channel_switch_use_the_customers_earlier_contacts() -> None:
-    rated = pd.DataFrame(
+def _fact(contact_id: int, at: str, customer: str | None, *, channel: str = "voice", topic: int = 1) -> dict:
+    """A contact as the refresh loads it (rollup_queue.CONTACT_DTYPES)."""
+    ms = _ms(at)
+    return {
+        "id": contact_id, "queue_id": 1, "channel": channel, "touchpoint_id": float(topic), "agent_id": 1.0,
+        "customer_key": customer, "offered_ms": ms, "offered_interval": ms // 1000 // 900 * 900,
+        "completed_interval": float(ms // 1000 // 900 * 900), "wait_s": 12.0, "talk_s": 200.0,
+        "hold_s": None, "acw_s": 30.0, "hold_count": None, "outcome": "answered", "exit_reason": None,
+        "transferred": False, "survey_offered": True,
+    }  # fmt: skip
+
+
+def test_effort_answers_carry_the_refreshs_repeat_and_channel_switch_flags() -> None:
+    """METRICS.md repeat (same touchpoint within 7 days) and channel switch (other channel within
+    24 h), worked out by the refresh's classification and kept on each CES answer."""
+    contacts = pd.DataFrame(
         [
-            _row(10, "2026-03-09T10:00:00+01:00", customer_key="A"),  # same topic 6 days 23 h before
-            _row(11, "2026-03-09T10:00:00+01:00", customer_key="B"),  # same topic 7 days 1 min before
-            _row(12, "2026-03-09T10:00:00+01:00", customer_key="C", channel="chat"),  # voice 3 h before
-            _row(13, "2026-03-09T10:00:00+01:00", customer_key=None),
+            _fact(1, "2026-03-02T11:00:00+01:00", "A"),  # 6 days 23 h before #10, same topic
+            _fact(2, "2026-03-02T09:59:00+01:00", "B"),  # 7 days 1 min before #11
+            _fact(3, "2026-03-09T07:00:00+01:00", "C", topic=2),  # voice 3 h before #12 (chat)
+            _fact(10, "2026-03-09T10:00:00+01:00", "A"),
+            _fact(11, "2026-03-09T10:00:00+01:00", "B"),
+            _fact(12, "2026-03-09T10:00:00+01:00", "C", channel="chat"),
+            _fact(13, "2026-03-09T10:00:00+01:00", None),
         ]
     )
-    context = pd.DataFrame(
+    contacts = rq.typed(contacts, rq.CONTACT_DTYPES)
+    surveys = pd.DataFrame(
         {
-            "contact_id": [1, 2, 3],
-            "customer_key": ["A", "B", "C"],
-            "touchpoint_id": [1, 1, 2],
-            "channel": ["voice", "voice", "voice"],
-            "offered_ms": [
-                _ms("2026-03-02T11:00:00+01:00"),
-                _ms("2026-03-02T09:59:00+01:00"),
-                _ms("2026-03-09T07:00:00+01:00"),
-            ],
-            "outcome": ["answered"] * 3,
+            "survey_id": [100, 110, 120, 130, 131],
+            "contact_id": [1, 11, 12, 13, 10],
+            "csat": [4.0, 4.0, 4.0, 4.0, 4.0],
+            "ces": [6.0, 2.0, 5.0, 4.0, 9.0],  # 9 is off the 1..7 scale: not an effort answer
+            "nps": [None] * 5,
+            "resolved": [True, None, False, True, True],
         }
     )
-    out = effort.add_factors(rated, context=context, settings=SETTINGS).set_index("contact_id")
-    assert [bool(out.at[i, "repeat_contact"]) for i in (10, 11, 12)] == [True, False, False]
-    assert [bool(out.at[i, "channel_switch"]) for i in (10, 11, 12)] == [False, False, True]
+    classified = rq.classify(
+        contacts,
+        surveys=surveys,
+        queues=pd.DataFrame({"queue_id": [1], "sl_threshold_s": [None]}),
+        settings=SETTINGS,
+        now=datetime(2026, 3, 10, tzinfo=UTC),
+    )
+    out = effort_answers(contacts, classified, surveys).set_index("contact_id")
+    assert sorted(out.index) == [1, 11, 12, 13]
+    assert [bool(out.at[i, "repeat_contact"]) for i in (1, 11, 12)] == [False, False, False]
+    assert [bool(out.at[i, "channel_switch"]) for i in (1, 11, 12)] == [False, False, True]
     assert pd.isna(out.at[13, "repeat_contact"]) and pd.isna(out.at[13, "channel_switch"])
+    assert out.at[11, "ces"] == 2 and pd.isna(out.at[11, "resolved"]) and not out.at[12, "resolved"]
+    assert pd.isna(out.at[1, "hold_count"]) and out.at[1, "survey_id"] == 100
+    # #10's answer is off the scale, yet #10 is a repeat: rated alone it would carry the flag
+    rated_10 = surveys.assign(ces=[6.0, 2.0, 5.0, 4.0, 3.0])
+    again = effort_answers(contacts, classified, rated_10, contact_ids=[10]).set_index("contact_id")
+    assert list(again.index) == [10] and bool(again.at[10, "repeat_contact"])
 
 
 def test_filter_contacts_by_page_filters() -> None:
@@ -277,7 +305,8 @@ SIM_FACTORS = {
 
 @pytest.fixture(scope="module")
 def simulated_contacts(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    """Four weeks of a 60-agent demo centre (seed 7), read back through the page's loader."""
+    """Four weeks of a 60-agent demo centre (seed 7), refreshed, read back through the page's loader."""
+    from jobs import refresh
     from jobs.sources import simulator
     from jobs.sources.sim_org import Scale
     from models.access import demo_viewer
@@ -294,6 +323,7 @@ def simulated_contacts(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame
     finally:
         simulator.SCALES.clear()
         simulator.SCALES.update(original)
+    refresh.run(session_factory=factory, settings=settings, now=now)  # keeps the effort answers
     with factory() as session:
         viewer = demo_viewer(session=session)
         assert viewer is not None
