@@ -80,7 +80,7 @@ class Dimensions:
 CONTACT_COLUMNS = (
     "source source_key batch_id queue_id channel touchpoint_id agent_id customer_key offered_at "
     "answered_at ended_at completed_at offered_interval completed_interval wait_s talk_s hold_s acw_s "
-    "hold_count outcome exit_reason transferred reconstructed survey_offered ring_no_answer"
+    "hold_count outcome exit_reason transferred reconstructed survey_offered ring_no_answer source_updated_at"
 ).split()
 SEGMENT_COLUMNS = "source batch_id agent_id state reason start_at end_at".split()
 _KEY, _OUTCOME, _ENDED = (CONTACT_COLUMNS.index(c) for c in ("source_key", "outcome", "ended_at"))
@@ -140,12 +140,15 @@ def bulk_upsert(
     conflict: Sequence[str],
     update_columns: Sequence[str] | None = None,
     compare_columns: Sequence[str] = (),
+    version_column: str | None = None,
 ) -> int:
     """INSERT .. ON CONFLICT of many rows (tuples in `columns` order, timestamps from stamp_encoder)
     without per-row SQLAlchemy work, the hot path of log ingestion: multi-row VALUES on SQLite (with
     a bigger page cache and fewer WAL checkpoints for this connection); COPY into a staging table and
     one INSERT .. SELECT on PostgreSQL. A conflicting row is updated only if one of `compare_columns`
-    differs (when given). Returns the rows inserted or updated."""
+    differs (when given), and never by a row whose `version_column` is older than the stored one (a
+    late re-delivery; rows without a version on either side are not held back). Returns the rows
+    inserted or updated."""
     if not values:
         return 0
     connection = session.connection()
@@ -157,10 +160,18 @@ def bulk_upsert(
     if update_columns:
         action = "UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update_columns)
         differs = "IS NOT" if sqlite else "IS DISTINCT FROM"
+        conditions = []
         if compare_columns:
-            action += " WHERE " + " OR ".join(
-                f"{table}.{quote(c)} {differs} excluded.{quote(c)}" for c in compare_columns
+            conditions.append(
+                "("
+                + " OR ".join(f"{table}.{quote(c)} {differs} excluded.{quote(c)}" for c in compare_columns)
+                + ")"
             )
+        if version_column:
+            stored, incoming = f"{table}.{quote(version_column)}", f"excluded.{quote(version_column)}"
+            conditions.append(f"({stored} IS NULL OR {incoming} IS NULL OR {incoming} >= {stored})")
+        if conditions:
+            action += " WHERE " + " AND ".join(conditions)
     on_conflict = f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO {action}"
     if sqlite:  # one statement (and one release of the GIL) per ~1,300 rows
         connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MB: the contact table has 8 indexes

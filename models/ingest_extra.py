@@ -42,8 +42,9 @@ PLACE = ("queue_id", "agent_id", "offered_interval", "completed_interval")
 def replace_contacts(*, session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
     """Upsert contacts (tuples in models.ingest.CONTACT_COLUMNS order, timestamps from
     stamp_encoder, one row per key) on (source, source_key): a stored row is overwritten only when
-    a value differs (a later delivery or a corrected export wins; survey_offered is kept), so a
-    reload writes nothing. Returns the rows inserted or changed."""
+    a value differs (a later delivery or a corrected export wins; survey_offered is kept) and the
+    row is not older than the stored one (source_updated_at), so a reload writes nothing and a late
+    re-delivery of an earlier version cannot undo a newer one. Returns the rows inserted or changed."""
     return bulk_upsert(
         session,
         Contact,
@@ -52,6 +53,7 @@ def replace_contacts(*, session: Session, rows: Sequence[tuple[Any, ...]]) -> in
         conflict=["source", "source_key"],
         update_columns=REPLACED,
         compare_columns=COMPARED,
+        version_column="source_updated_at",
     )
 
 

@@ -140,6 +140,9 @@ class Contact(SQLModel, table=True):
     reconstructed: bool = False
     survey_offered: bool = False
     ring_no_answer: int = 0
+    # The source's own version stamp (Amazon Connect LastUpdateTimestamp): records arrive at least
+    # once and out of order, and a delivery older than the stored one must not overwrite it.
+    source_updated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class AgentStateSegment(SQLModel, table=True):

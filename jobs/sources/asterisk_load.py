@@ -250,6 +250,7 @@ def _contact_row(
         c.reconstructed,
         False,  # survey_offered
         c.ring_no_answer,
+        None,  # source_updated_at: queue_log lines carry no version
     )
 
 

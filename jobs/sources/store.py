@@ -126,6 +126,7 @@ class RunWriter:
             "reconstructed": False,
             "survey_offered": False,
             "ring_no_answer": c.ring_no_answer,
+            "source_updated_at": encode(c.updated),
         }
         return tuple(values[name] for name in CONTACT_COLUMNS)
 

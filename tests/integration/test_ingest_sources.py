@@ -191,6 +191,24 @@ def test_connect_later_delivery_replaces_the_contact_and_the_kpis(
     (row,) = kpi_rows(factory, settings, date(2022, 1, 5), "queue")
     assert close(row["aht"], 239 + 221 + 7)
 
+    # A re-delivery of an earlier version arriving in a later file must not undo the newer one.
+    stale = {**json.loads(json.dumps(record)), "LastUpdateTimestamp": "2022-01-06T08:00:00Z"}
+    stale["Agent"]["AfterContactWorkDuration"] = 99
+    late = tmp_path / "firehose-2022-01-13"
+    late.write_text(json.dumps(stale) + "\n")
+    third = load(factory, settings, "connect", late)
+    assert (third.tables.get("contacts", 0), third.duplicates) == (0, 1)
+    (c,) = contacts(factory).values()
+    assert (c["acw_s"], c["batch_id"]) == (7, second.batch_ids[0])
+    # ...while a newer one does replace it
+    newer = {**json.loads(json.dumps(record)), "LastUpdateTimestamp": "2022-01-14T08:00:00Z"}
+    newer["Agent"]["AfterContactWorkDuration"] = 9
+    latest = tmp_path / "firehose-2022-01-14"
+    latest.write_text(json.dumps(newer) + "\n")
+    fourth = load(factory, settings, "connect", latest)
+    (c,) = contacts(factory).values()
+    assert (c["acw_s"], c["batch_id"]) == (9, fourth.batch_ids[0])
+
 
 def test_connect_agent_events_across_files_continue_the_agents_state(
     factory: SessionFactory, settings: Settings, shared_data: Path, tmp_path: Path
