@@ -86,6 +86,7 @@ SEGMENT_COLUMNS = "source batch_id agent_id state reason start_at end_at".split(
 _KEY, _OUTCOME, _ENDED = (CONTACT_COLUMNS.index(c) for c in ("source_key", "outcome", "ended_at"))
 _UPDATED = [i for i, c in enumerate(CONTACT_COLUMNS) if c not in ("source", "source_key", "survey_offered")]
 Encoder = Callable[[float | None], Any]
+KEY_SEPARATOR = "\x1f"  # ASCII unit separator: never inside a queue_log callid or queue name
 SQLITE_MAX_PARAMS = 32_766  # SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32
 
 
@@ -101,20 +102,20 @@ class _Stamps(dict[float | None, Any]):
         if len(self) > 300_000:
             self.clear()
             self[None] = None
+        # 'YYYY-MM-DD ' per day + a table of the 86,400 times of day: ~10x faster than strftime
+        day, second = divmod(epoch, 86_400)
+        prefix = self.days.get(int(day))
+        if prefix is None:
+            prefix = self.days[int(day)] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d ")
+        whole = int(second)
+        micro = round((second - whole) * 1_000_000)
+        if micro >= 1_000_000:  # rounding reached the next second: format the general way
+            text = str(datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None))
+            value = text if len(text) == 26 else text + ".000000"
+        else:
+            value = f"{prefix}{_times_of_day()[whole]}.{micro:06d}"
         if not self.sqlite:
-            value: Any = datetime.fromtimestamp(epoch, UTC)
-        else:  # 'YYYY-MM-DD ' per day + a table of the 86,400 times of day: ~10x faster than strftime
-            day, second = divmod(epoch, 86_400)
-            prefix = self.days.get(int(day))
-            if prefix is None:
-                prefix = self.days[int(day)] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d ")
-            whole = int(second)
-            micro = round((second - whole) * 1_000_000)
-            if micro >= 1_000_000:  # rounding reached the next second: format the general way
-                text = str(datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None))
-                value = text if len(text) == 26 else text + ".000000"
-            else:
-                value = f"{prefix}{_times_of_day()[whole]}.{micro:06d}"
+            value += "+00"
         self[epoch] = value
         return value
 
@@ -125,9 +126,11 @@ def _times_of_day() -> list[str]:
 
 
 def stamp_encoder(*, session: Session) -> Encoder:
-    """How this database's driver takes a UTC instant given as epoch seconds: a tz-aware datetime
-    (PostgreSQL) or the text SQLAlchemy stores in SQLite ('YYYY-MM-DD HH:MM:SS.ffffff', UTC), so
-    bulk rows compare and read back exactly like ORM rows. Memoised: instants recur across rows."""
+    """A UTC instant given as epoch seconds, as text the database takes directly: in SQLite the
+    text SQLAlchemy stores ('YYYY-MM-DD HH:MM:SS.ffffff', UTC), so bulk rows compare and read back
+    exactly like ORM rows; on PostgreSQL the same with '+00', which COPY and the server parse in C
+    (a datetime per value made psycopg's dumping a fifth of the ingest time). Memoised: instants
+    recur across rows."""
     return _Stamps(sqlite=session.get_bind().dialect.name == "sqlite").__getitem__
 
 
@@ -239,7 +242,12 @@ def _stored_progress(session: Session, source: str, keys: list[str]) -> dict[str
     found: list[tuple[str, str, Any]] = []
     head = "SELECT source_key, outcome, ended_at FROM contact WHERE source = "
     if connection.dialect.name == "postgresql":
-        if keys:
+        if keys and not any(KEY_SEPARATOR in key for key in keys):  # one text parameter, split server-side
+            found = connection.exec_driver_sql(
+                f"{head}%s AND source_key = ANY(string_to_array(%s, %s))",
+                (source, KEY_SEPARATOR.join(keys), KEY_SEPARATOR),
+            ).all()  # type: ignore[assignment]
+        elif keys:  # a list parameter: psycopg dumps it item by item, in Python
             found = connection.exec_driver_sql(f"{head}%s AND source_key = ANY(%s)", (source, keys)).all()  # type: ignore[assignment]
     else:
         for start in range(0, len(keys), CHUNK):
