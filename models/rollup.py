@@ -40,10 +40,11 @@ from models.tables import (
     ScheduleSegment,
     SurveyResponse,
 )
+from models.writes import fail_dead_runs
 
 STATE_NAME = "aggregates"
 REFRESH_JOB = "refresh"
-STUCK_RUN_H = 6  # a run "running" for longer is taken as dead: it no longer holds the watermark back
+STUCK_RUN_H = 6  # a run of another host "running" for longer is taken as dead (this host's: at once)
 FULL_REBUILD_ROWS = 100_000  # more new fact rows than this: rebuilding everything is faster
 
 
@@ -95,7 +96,9 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def plan_refresh(*, session: Session, now: datetime, full: bool = False) -> Plan:
     """Batches of finished (ok/failed) runs above the watermark, and the new watermark: the highest
-    id below any run still going, so a long run's facts are folded in once it ends, never skipped."""
+    id below any run still going, so a long run's facts are folded in once it ends, never skipped.
+    A run whose process died is marked failed first: what it committed is folded in now."""
+    fail_dead_runs(session, now=now)
     state = session.get(RefreshState, STATE_NAME)
     previous = state.last_batch_id if state else 0
     runs = session.execute(

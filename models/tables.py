@@ -358,6 +358,7 @@ class JobRun(SQLModel, table=True):
     newest_event_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    runner: str | None = None  # "host:pid" of the process running it: a dead one is seen at once
 
 
 class RefreshState(SQLModel, table=True):

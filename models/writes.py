@@ -3,6 +3,8 @@ idempotent bulk upserts on natural keys, portable between SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,11 +22,46 @@ CHUNK = 5000
 def start_run(factory: SessionFactory, job: str, now: datetime | None = None) -> int:
     """Record that a job started (committed at once) and return its id, the batch id of its rows."""
     with session_scope(factory) as session:
-        run = JobRun(job=job, started_at=now or datetime.now(UTC))
+        run = JobRun(job=job, started_at=now or datetime.now(UTC), runner=this_runner())
         session.add(run)
         session.flush()
         assert run.id is not None
         return run.id
+
+
+def this_runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def fail_dead_runs(session: Session, *, now: datetime) -> list[int]:
+    """Mark failed the runs still "running" whose process on this host has ended (killed, crashed,
+    machine restarted), so they stop holding the refresh watermark back and the data-health page
+    says what happened. Runs of other hosts are left to the age limit (models.rollup.STUCK_RUN_H)."""
+    host = socket.gethostname()
+    dead = []
+    for run_id, runner in session.execute(
+        select(JobRun.id, JobRun.runner).where(JobRun.status == "running", JobRun.runner.is_not(None))  # type: ignore[union-attr]
+    ).all():
+        runner_host, _, pid = str(runner).rpartition(":")
+        if runner_host == host and pid.isdigit() and not _alive(int(pid)):
+            dead.append(int(run_id))
+    if dead:
+        session.execute(
+            update(JobRun)
+            .where(JobRun.id.in_(dead))  # type: ignore[union-attr]
+            .values(status="failed", finished_at=now, error="its process ended before the run finished")
+        )
+    return dead
 
 
 def finish_run(

@@ -3,6 +3,9 @@ METRICS.md (voice T = 20 s, short abandon < 5 s, Europe/Madrid = UTC+1 on 2024-0
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -659,6 +662,29 @@ def test_a_run_stuck_in_running_for_hours_stops_holding_the_watermark(factory, s
     finish_run(factory, later, status="ok")
     result = refresh.run(session_factory=factory, settings=settings, now=at(0))
     assert result["watermark"] == later and stuck in result["batches"]
+    assert [r["abandoned"] for r in rows(factory, QueueInterval)] == [1]
+
+
+def test_a_run_whose_process_died_is_failed_and_folded_in_at_once(factory, settings):
+    """A loader killed mid-file leaves its JobRun "running"; its process on this host is gone, so
+    the next refresh marks it failed and folds in what it committed, without waiting hours."""
+    build_org(factory)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead_pid = int(finished.stdout)  # a process that has ended
+    killed = start_run(factory, "ingest_asterisk", now=at(-5))
+    with session_scope(factory) as s:
+        s.get(JobRun, killed).runner = f"{socket.gethostname()}:{dead_pid}"
+    alive = start_run(factory, "ingest_connect", now=at(-5))  # this process: still going
+    load(factory, contacts=[contact("k", batch=killed, offered=at(-3), outcome="abandoned", wait=30)],
+         batch=killed)  # fmt: skip
+
+    result = refresh.run(session_factory=factory, settings=settings, now=at(0))
+
+    assert killed in result["batches"] and result["watermark"] == alive - 1
+    with session_scope(factory) as s:
+        run = s.get(JobRun, killed)
+        assert (run.status, run.error) == ("failed", "its process ended before the run finished")
+        assert s.get(JobRun, alive).status == "running"
     assert [r["abandoned"] for r in rows(factory, QueueInterval)] == [1]
 
 
