@@ -166,6 +166,41 @@ def dispose_engines() -> None:
         _MIGRATED.clear()
 
 
+class LeaseHeartbeat:
+    """Renews the lease every third of its time-to-live while a job runs, so a job that runs longer
+    than the lease (a big first load, a full rebuild) never lets a second scheduler start the same
+    work beside it. A daemon thread; each renewal is its own short transaction."""
+
+    def __init__(self, factory: SessionFactory, holder: str, *, ttl_s: float) -> None:
+        self.factory, self.holder, self.ttl_s = factory, holder, ttl_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+
+    def __enter__(self) -> LeaseHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.ttl_s / 3):
+            try:
+                with session_scope(self.factory) as session:
+                    held = try_acquire_lease(
+                        session=session,
+                        name=LEASE_NAME,
+                        holder=self.holder,
+                        now=datetime.now(UTC),
+                        ttl_s=self.ttl_s,
+                    )
+                if not held:
+                    log.warning("lease %s lost to another scheduler while a job ran", LEASE_NAME)
+            except Exception:
+                log.exception("could not renew the scheduler lease (the next beat tries again)")
+
+
 # --- The leased wrapper every scheduled job goes through ------------------------------------------
 
 
@@ -190,7 +225,7 @@ def run_leased(job_id: str, settings: Settings, holder: str) -> bool:
             log.debug("job %s skipped: another scheduler holds the lease", job_id)
             return False
         job = getattr(sys.modules[__name__], spec.function_name)
-        with _JOB_LOCK:
+        with _JOB_LOCK, LeaseHeartbeat(factory, holder, ttl_s=lease_ttl_s(settings)):
             job(session_factory=factory, settings=settings, now=datetime.now(UTC))
         return True
     except Exception:

@@ -207,6 +207,31 @@ def test_wrapper_runs_the_job_only_while_holding_the_lease(
     assert lease.expires_at - lease.renewed_at == timedelta(seconds=ttl)
 
 
+def test_a_job_longer_than_the_lease_keeps_it_renewed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """refresh every 1 s: a 3 s lease. A job running 4 s must not let another scheduler in."""
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 'beat.db'}", refresh_seconds=1, demo_live=False
+    )
+    factory = scheduler._session_factory_for(settings.database_url, migrate=True)
+    seen: list[tuple[bool, datetime]] = []
+
+    def long_job(*, session_factory: SessionFactory, settings: Settings, now: datetime) -> None:  # noqa: ARG001
+        for _ in range(4):
+            time.sleep(1.0)
+            seen.append((acquire(factory, "intruder", datetime.now(UTC), ttl_s=3, name="scheduler"), now))
+
+    monkeypatch.setattr(scheduler, "refresh_job", long_job)
+    started = datetime.now(UTC)
+    assert scheduler.run_leased("refresh", settings, "me") is True
+
+    assert [took for took, _ in seen] == [False, False, False, False]  # the intruder never got in
+    lease = lease_of(factory)
+    assert lease.holder == "me"
+    assert lease.renewed_at > started + timedelta(seconds=2)  # renewed during the job, not only at start
+
+
 def test_wrapper_takes_over_a_stale_lease(
     settings: Settings, factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
