@@ -78,7 +78,7 @@ def run(database_url: str) -> list[tuple[str, float]]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from ui import trends as trends_ui
+    from ui import trends_data as trends_ui
 
     os.environ["MIRADOR_DATABASE_URL"] = database_url
     os.environ["MIRADOR_SCHEDULER_MODE"] = "worker"

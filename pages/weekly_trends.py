@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, state
+from ui import data, state, trends_data
 from ui import trends as weekly
 from ui.i18n_trends import t
 
@@ -19,7 +19,7 @@ if latest is None:
     st.info(t("no_data", locale), icon="ℹ️")
     st.stop()
 
-dims = weekly.load_dimensions(ctx.settings, ctx.viewer, ctx.version)
+dims = trends_data.load_dimensions(ctx.settings, ctx.viewer, ctx.version)
 end, weeks, filters = weekly.render_filters(ctx, dims, latest)
 
 section = st.segmented_control(

@@ -335,7 +335,7 @@ def test_every_literal_key_used_by_the_page_exists() -> None:
 
 
 def test_split_range_keeps_recent_days_apart() -> None:
-    from ui.trends import SETTLE_DAYS, split_range
+    from ui.trends_data import SETTLE_DAYS, split_range
 
     start, end = date(2026, 8, 17), date(2026, 11, 15)
     latest = date(2026, 11, 18)
