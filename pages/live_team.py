@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import components, live, state
+from ui import components, live, live_tiles, state
 from ui.i18n_live import t
 
 ctx = state.page_context()
@@ -49,12 +49,12 @@ def _draw_now() -> None:
     if wallboard:
         strip, customer = st.columns([3, 1], gap="large")
         with strip:
-            live.queue_strip(snap, locale=locale, wallboard=True)
+            live_tiles.queue_strip(snap, locale=locale, wallboard=True)
         with customer:
             live.customer_side(snap, ctx.settings, locale=locale, wallboard=True)
         return
     st.subheader(t("queues_now", locale))
-    live.queue_strip(snap, locale=locale, wallboard=False)
+    live_tiles.queue_strip(snap, locale=locale, wallboard=False)
     floor, customer = st.columns([2, 1], gap="large")
     with floor:
         live.alerts(snap, ctx.settings, locale=locale)
