@@ -13,14 +13,14 @@ from sqlmodel import Session
 
 from models import audit
 from models.access import NOTE_ROLES, OPERATOR, Viewer, scope_for
-from models.metrics import KPIS
+from models.kpis import KPIS
 from models.settings import Settings
 from models.tables import Agent, AppUser, CoachingCommitment, CoachingSession
 
 NOTES_MAX = 4000
 COMMITMENT_MAX = 500
 OWNER_MAX = 100
-# Focus KPIs a coaching conversation can move, all defined on AgentDay sums (models.metrics.KPIS).
+# Focus KPIs a coaching conversation can move, all defined on AgentDay sums (models.KPIS).
 COACHABLE_KPIS = (
     "aht",
     "hold_rate",

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from models import metrics
 from models.access import Viewer
 from models.coaching import CoachingError, note_agents, require_notes
-from models.metrics import KPIS
+from models.kpis import KPIS
 from models.queries import AGENT_DAY_SUMS
 from models.settings import Settings
 from models.tables import Agent, AgentDay, AuditEvent, CoachingCommitment, CoachingSession

@@ -1,4 +1,5 @@
-"""Every KPI of /work/shared/METRICS.md, once: per-contact flags, scalar/vectorized formulas, the registry.
+"""Every KPI of METRICS.md, once: per-contact flags and scalar/vectorized formulas (how each is named
+and shown: models.kpis).
 
 Pure (numpy/pandas, no I/O). Scalar formulas also accept numpy arrays and pandas Series, so the
 aggregate refresh, `kpi_frame` and the live page all run the very same definition.
@@ -7,7 +8,6 @@ aggregate refresh, `kpi_frame` and the live page all run the very same definitio
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,8 @@ EXIT_COLUMNS = {
 }
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """None or NaN: an undefined input, which makes a ratio undefined rather than zero."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
@@ -35,7 +36,7 @@ def _vector(value: Any) -> bool:
 
 def _ratio(num: Num, den: Num, scale: float = 1.0) -> Num:
     """num / den; a zero or missing denominator gives None (scalars) or NaN (vectors), never 0."""
-    if _is_missing(num) or _is_missing(den):
+    if is_missing(num) or is_missing(den):
         return None
     if not (_vector(num) or _vector(den)):
         return None if float(den) == 0 else scale * float(num) / float(den)
@@ -82,11 +83,11 @@ def sl_answered_only(*, a: Num, a_t: Num) -> Num:
 
 
 def _sub(x: Num, y: Num) -> Num:
-    return None if _is_missing(x) or _is_missing(y) else x - y
+    return None if is_missing(x) or is_missing(y) else x - y
 
 
 def _add(x: Num, y: Num) -> Num:
-    return None if _is_missing(x) or _is_missing(y) else x + y
+    return None if is_missing(x) or is_missing(y) else x + y
 
 
 def service_level(
@@ -153,9 +154,9 @@ def handle_time(*, talk_s: Num, hold_s: Num, acw_s: Num) -> Num:
     if isinstance(talk_s, pd.Series):
         parts = [pd.Series(p, index=talk_s.index, dtype=float).fillna(0.0) for p in (hold_s, acw_s)]
         return talk_s.astype(float) + parts[0] + parts[1]
-    if _is_missing(talk_s):
+    if is_missing(talk_s):
         return None
-    return float(talk_s) + sum(0.0 if _is_missing(p) else float(p) for p in (hold_s, acw_s))
+    return float(talk_s) + sum(0.0 if is_missing(p) else float(p) for p in (hold_s, acw_s))
 
 
 def aht(*, handle_time_sum: Num, handled: Num) -> Num:
@@ -284,7 +285,7 @@ def low_confidence(n: Num, min_sample: int) -> Any:
     if _vector(n):
         filled = n.fillna(0) if isinstance(n, pd.Series) else np.nan_to_num(np.asarray(n, dtype=float))
         return filled < min_sample
-    return _is_missing(n) or n < min_sample
+    return is_missing(n) or n < min_sample
 
 
 def convert_effort_1_5_to_ces_1_7(value: float | None) -> int | None:
@@ -294,7 +295,7 @@ def convert_effort_1_5_to_ces_1_7(value: float | None) -> int | None:
     5→1; the two halves (2→5.5, 4→2.5) are rounded away from the midpoint 4, so the mapping stays
     symmetric: 1→7, 2→6, 3→4, 4→2, 5→1. Values outside 1..5 raise ValueError (quarantine them).
     """
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if not 1 <= value <= 5:
         raise ValueError(f"effort answer {value!r} is outside the 1-5 scale")
@@ -496,158 +497,3 @@ def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts with NaN turned into None (JSON has no NaN; METRICS.md: undefined is NULL)."""
     clean = df.astype(object).where(df.notna(), None)
     return clean.to_dict(orient="records")
-
-
-# --- KPI registry and display -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KpiDef:
-    """How a KPI is named, shown and judged; `section` is its METRICS.md row."""
-
-    key: str
-    label_en: str
-    label_es: str
-    unit: str  # ratio | seconds | count | score | nps
-    higher_is_better: bool | None
-    section: str
-    sample_key: str | None = None
-
-    def label(self, locale: str = "en") -> str:
-        return self.label_es if locale == "es" else self.label_en
-
-
-def _k(key: str, en: str, es: str, unit: str, better: bool | None, section: str, sample: str | None = None):
-    return key, KpiDef(key, en, es, unit, better, section, sample)
-
-
-KPIS: dict[str, KpiDef] = dict(
-    [
-        _k("offered", "Offered", "Ofrecidos", "count", None, "Queue metrics / Offered"),
-        _k("answered", "Answered", "Atendidos", "count", None, "Queue metrics / Answered"),
-        _k("abandoned", "Abandoned", "Abandonados", "count", False, "Queue metrics / Abandoned"),
-        _k(
-            "short_abandoned",
-            "Short abandons",
-            "Abandonos cortos",
-            "count",
-            None,
-            "Queue metrics / Short abandon",
-        ),
-        _k(
-            "service_level",
-            "Service level",
-            "Nivel de servicio",
-            "ratio",
-            True,
-            "Queue metrics / Service level (SL)",
-        ),
-        _k("asa", "ASA", "TME (ASA)", "seconds", False, "Queue metrics / ASA"),
-        _k(
-            "abandon_rate", "Abandon rate", "Tasa de abandono", "ratio", False, "Queue metrics / Abandon rate"
-        ),
-        _k(
-            "avg_abandon_time",
-            "Avg. abandon time",
-            "Tiempo medio de abandono",
-            "seconds",
-            None,
-            "Queue metrics / Average abandon time",
-        ),
-        _k("aht", "AHT", "TMO (AHT)", "seconds", None, "Queue metrics / AHT"),
-        _k(
-            "transfer_rate",
-            "Transfer rate",
-            "Tasa de transferencia",
-            "ratio",
-            False,
-            "Queue metrics / Transfer rate",
-        ),
-        _k("hold_rate", "Hold rate", "Tasa de espera en línea", "ratio", False, "Queue metrics / Hold rate"),
-        _k("occupancy", "Occupancy", "Ocupación", "ratio", None, "Agent metrics / Occupancy"),
-        _k("utilization", "Utilization", "Utilización", "ratio", None, "Agent metrics / Utilization"),
-        _k("adherence", "Adherence", "Adherencia", "ratio", True, "Agent metrics / Adherence"),
-        _k("conformance", "Conformance", "Conformidad", "ratio", None, "Agent metrics / Conformance"),
-        _k("shrinkage", "Shrinkage", "Reducciones (shrinkage)", "ratio", False, "Agent metrics / Shrinkage"),
-        _k("csat", "CSAT", "CSAT", "ratio", True, "Customer outcome metrics / CSAT", "csat_n"),
-        _k(
-            "ces",
-            "CES (ease)",
-            "CES (facilidad)",
-            "score",
-            True,
-            "Customer outcome metrics / CES (ease)",
-            "ces_n",
-        ),
-        _k("ces_easy", "% easy", "% fácil", "ratio", True, "Customer outcome metrics / CES (ease)", "ces_n"),
-        _k(
-            "ces_difficult",
-            "% difficult",
-            "% difícil",
-            "ratio",
-            False,
-            "Customer outcome metrics / CES (ease)",
-            "ces_n",
-        ),
-        _k("nps", "NPS", "NPS", "nps", True, "Customer outcome metrics / NPS", "nps_n"),
-        _k("fcr", "FCR", "Resolución al primer contacto", "ratio", True, "Customer outcome metrics / FCR"),
-        _k(
-            "repeat_rate",
-            "Repeat contact rate",
-            "Tasa de recontacto",
-            "ratio",
-            False,
-            "Customer outcome metrics / Repeat contact rate",
-        ),
-        _k(
-            "channel_switch_rate",
-            "Channel switch rate",
-            "Tasa de cambio de canal",
-            "ratio",
-            False,
-            "Customer outcome metrics / Channel switch rate",
-        ),
-        _k(
-            "response_rate",
-            "Response rate",
-            "Tasa de respuesta",
-            "ratio",
-            True,
-            "Customer outcome metrics / Response rate",
-        ),
-        _k("csat_n", "CSAT answers", "Respuestas CSAT", "count", None, "Customer outcome metrics / CSAT"),
-        _k("ces_n", "CES answers", "Respuestas CES", "count", None, "Customer outcome metrics / CES (ease)"),
-        _k("nps_n", "NPS answers", "Respuestas NPS", "count", None, "Customer outcome metrics / NPS"),
-    ]
-)
-
-MISSING = "—"
-
-
-def _number(value: float, decimals: int, locale: str) -> str:
-    text = f"{value:,.{decimals}f}"
-    if locale == "es":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
-
-
-def format_value(key: str, value: Any, locale: str = "en") -> str:
-    """A KPI value as shown: "—" when undefined, "87.5 %", "42 s" / "3:05" / "1:02:05", "+23"."""
-    if _is_missing(value) or (isinstance(value, float | np.floating) and np.isnan(value)):
-        return MISSING
-    unit = KPIS[key].unit if key in KPIS else "score"
-    if unit == "ratio":
-        return f"{_number(100 * float(value), 1, locale)} %"
-    if unit == "seconds":
-        seconds = int(round(float(value)))
-        if seconds < 60:
-            return f"{seconds} s"
-        hours, rest = divmod(seconds, 3600)
-        minutes, secs = divmod(rest, 60)
-        return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-    if unit == "nps":
-        rounded = int(round(float(value)))
-        return f"+{rounded}" if rounded > 0 else str(rounded)
-    if unit == "count":
-        return _number(float(value), 0, locale)
-    return _number(float(value), 1, locale)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from models import metrics
 from models.access import Scope, Viewer, scope_for
+from models.kpis import KPIS
 from models.rollup_agent import ACTIVITY_COLUMNS
 from models.settings import Settings
 from models.tables import (
@@ -208,7 +209,7 @@ def kpis(
 def _kpi_table(sums: pd.DataFrame, formulas: pd.Series) -> pd.DataFrame:
     """metrics.kpi_frame, with the count KPIs (offered, answered, sample sizes...) as integers."""
     table = metrics.kpi_frame(sums, sl_formula=formulas)
-    for column, kpi in metrics.KPIS.items():
+    for column, kpi in KPIS.items():
         if kpi.unit == "count" and column in table.columns:
             table[column] = table[column].round().astype("Int64")
     return table

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from models import export, metrics
 from models.access import Viewer, scope_for
 from models.coaching import NotAllowed
+from models.kpis import KPIS
 from models.queries import AGENT_DAY_SUMS
 from models.settings import Settings
 from models.tables import Agent, AgentDay, AppUser, Contact, Queue, Team
@@ -232,7 +233,7 @@ def agent_scorecard(
     peer_rows = table.loc[table.index.isin(peer_ids) & (table.index != agent_id), kpis].to_numpy(dtype=float)
     rows = []
     for column, kpi in enumerate(kpis):
-        definition = metrics.KPIS[kpi]
+        definition = KPIS[kpi]
         value = None if np.isnan(mine[column]) else float(mine[column])
         position = percentile_among(value, peer_rows[:, column])
         better = definition.higher_is_better

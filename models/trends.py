@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from models import metrics
 from models.access import Viewer, scope_for
+from models.kpis import KPIS
 from models.settings import Settings
 from models.tables import Agent, AgentDay, Queue, QueueInterval, Site, Team, Touchpoint
 from models.timegrid import week_start
@@ -325,7 +326,7 @@ def _clean(value: Any) -> float | None:
 
 
 def _improved(kpi: str, this: float | None, last: float | None) -> bool | None:
-    better = metrics.KPIS[kpi].higher_is_better
+    better = KPIS[kpi].higher_is_better
     if better is None or this is None or last is None or this == last:
         return None
     return (this > last) == better

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from models.metrics import KPIS
+from models.kpis import KPIS
 from ui.i18n_coach import t
 
 STRENGTH_COLOR = "#2e8b57"

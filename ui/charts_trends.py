@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from models import effort, trends
-from models.metrics import KPIS, format_value
+from models.kpis import KPIS, format_value
 from ui.i18n_trends import has, t
 
 PALETTE = qualitative.Safe  # colour-blind-safe qualitative palette
@@ -234,7 +234,7 @@ def fmt(kind: str, value: Any, locale: str) -> str:
 
 
 def shown_value(kpi: str, value: Any, locale: str) -> str:
-    """A KPI value as the tables show it: metrics.format_value, except that a sign never leads the
+    """A KPI value as the tables show it: kpis.format_value, except that a sign never leads the
     cell (spreadsheets take a leading + or - for a formula, so the export would differ from the
     screen): "−15" with a true minus sign (U+2212), "+23" as "23"."""
     text = format_value(kpi, value, locale)

@@ -17,7 +17,7 @@ import streamlit as st
 from models import coaching
 from models.coaching import CommitmentDraft
 from models.coaching_reads import WINDOW_DAYS
-from models.metrics import KPIS, format_value
+from models.kpis import KPIS, format_value
 from ui import coach
 from ui.components import delta_text
 from ui.i18n_coach import t

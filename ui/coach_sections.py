@@ -1,7 +1,7 @@
 """Sections of the coach's page: the agent picker (choice kept in ?agent=CODE), the scorecard with its
 exports and the wellbeing signals (what customers said: ui.coach_voice; the log: ui.coach_log).
 
-Numbers are formatted with models.metrics.format_value; user text (comments, names) is shown with
+Numbers are formatted with models.kpis.format_value; user text (comments, names) is shown with
 st.text / st.dataframe only, never as HTML or Markdown.
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from models import export, scorecard
-from models.metrics import KPIS, format_value
+from models.kpis import KPIS, format_value
 from ui import charts_coach, coach
 from ui.i18n import duration_text
 from ui.i18n_coach import t

@@ -1,6 +1,6 @@
 """Small render helpers shared by pages: the sidebar (language, freshness, who is signed in, sign
 out), KPI tiles with deltas and sample sizes, and the "no data yet" hint. Numbers go through
-metrics.format_value."""
+kpis.format_value."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from models.access import Viewer
-from models.metrics import KPIS, format_value
+from models.kpis import KPIS, format_value
 from models.settings import Settings
 from ui import auth, data
 from ui.i18n import LOCALES, duration_text, plain, t

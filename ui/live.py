@@ -19,7 +19,7 @@ import streamlit as st
 
 from models import live
 from models.access import Viewer
-from models.metrics import KPIS, format_value
+from models.kpis import KPIS, format_value
 from models.settings import Settings
 from ui import charts_live, data
 from ui.components import is_stale

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from models import live
-from models.metrics import format_value
+from models.kpis import format_value
 from ui import charts_live
 from ui.i18n_live import t
 

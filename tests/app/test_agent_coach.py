@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from models import access, coaching, queries
 from models.db import make_engine, session_factory, session_scope
-from models.metrics import format_value
+from models.kpis import format_value
 from models.settings import load_settings
 from models.tables import (
     Agent,

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from models import access, queries
 from models.db import make_engine, session_factory
-from models.metrics import KPIS, format_value
+from models.kpis import KPIS, format_value
 from models.settings import load_settings
 from tests.app.seed_data import ROOT, run_app, seed_more_contacts, seed_tiny_demo
 

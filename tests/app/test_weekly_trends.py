@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from models import access, effort, touchpoints, trends
 from models.db import make_engine, session_factory
-from models.metrics import KPIS, format_value
+from models.kpis import KPIS, format_value
 from models.settings import load_settings
 from models.tables import AuditEvent, Queue, Team, Touchpoint
 from tests.app.conftest import add_director

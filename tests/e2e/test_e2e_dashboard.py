@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from models.metrics import KPIS
+from models.kpis import KPIS
 
 pytestmark = pytest.mark.e2e
 RENDER_TIMEOUT_MS = 30_000

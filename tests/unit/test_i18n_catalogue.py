@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from models.access import PAGES_BY_ROLE, ROLES
-from models.metrics import KPIS
+from models.kpis import KPIS
 from ui import i18n
 
 ROOT = Path(__file__).resolve().parents[2]

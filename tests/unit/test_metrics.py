@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from models import kpis
 from models import metrics as m
 
 DAY = 86400.0
@@ -452,7 +453,7 @@ def test_kpi_frame_hand_computed():
 def test_kpi_frame_empty_row_and_records_are_none():
     frame = m.kpi_frame(_sums())
     empty = m.frame_records(frame)[1]
-    ratios = [k for k, d in m.KPIS.items() if d.unit != "count"]
+    ratios = [k for k, d in kpis.KPIS.items() if d.unit != "count"]
     assert all(empty[k] is None for k in ratios)
     assert empty["offered"] == 0
 
@@ -485,14 +486,14 @@ def test_kpi_frame_agrees_with_scalar_functions():
 
 
 def test_registry_covers_every_kpi_frame_column():
-    assert set(m.kpi_frame(_sums()).columns) == set(m.KPIS)
-    for key, kpi in m.KPIS.items():
+    assert set(m.kpi_frame(_sums()).columns) == set(kpis.KPIS)
+    for key, kpi in kpis.KPIS.items():
         assert kpi.key == key
         assert kpi.unit in {"ratio", "seconds", "count", "score", "nps"}
         assert kpi.section.split(" / ")[0] in {"Queue metrics", "Agent metrics", "Customer outcome metrics"}
         assert kpi.label("es") and kpi.label("en")
-        assert kpi.sample_key is None or kpi.sample_key in m.KPIS
-    assert m.KPIS["csat"].sample_key == "csat_n"
+        assert kpi.sample_key is None or kpi.sample_key in kpis.KPIS
+    assert kpis.KPIS["csat"].sample_key == "csat_n"
 
 
 @pytest.mark.parametrize(
@@ -515,7 +516,7 @@ def test_registry_covers_every_kpi_frame_column():
     ],
 )
 def test_format_value(key, value, locale, text):
-    assert m.format_value(key, value, locale) == text
+    assert kpis.format_value(key, value, locale) == text
 
 
 # --- Agent activity helpers ------------------------------------------------------------------------
