@@ -166,7 +166,7 @@ def bench_queue_log(table: Table, factory, settings, lines: int) -> None:  # typ
 def _rows(result: object) -> int | None:
     """Rows a refresh wrote (queue x interval, agent x interval, agent x day, effort answers)."""
     if isinstance(result, dict):
-        kinds = ("queue_intervals", "agent_intervals", "agent_days", "effort_answers")
+        kinds = ("queue_intervals", "agent_intervals", "agent_days", "effort_answers", "journey_steps")
         return sum(int(result.get(k, 0) or 0) for k in kinds)
     return None
 

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from models import rollup_agent as ra
 from models import rollup_queue as rq
 from models.rollup_effort import effort_answers
+from models.rollup_journey import journey_steps
 from models.settings import Settings
 from models.tables import (
     AgentDay,
@@ -35,6 +36,7 @@ from models.tables import (
     Contact,
     EffortAnswer,
     JobRun,
+    JourneyStep,
     QueueInterval,
     RefreshState,
     ScheduleSegment,
@@ -69,7 +71,9 @@ class Touched:
     pairs: set[tuple[int, int]] = field(default_factory=set)  # (queue, interval): repeat columns only
     activity: dict[tuple[int, date], int] = field(default_factory=dict)  # agent-day -> rewrite from
     outcomes: set[tuple[int, date]] = field(default_factory=set)  # agent-days whose contacts changed
-    rated: set[int] = field(default_factory=set)  # contacts whose EffortAnswer rows are rewritten
+    anchored: set[int] = field(
+        default_factory=set
+    )  # contacts whose EffortAnswer/JourneyStep rows are rewritten
 
 
 @dataclass
@@ -81,6 +85,7 @@ class Rebuild:
     interval_rows: pd.DataFrame
     day_rows: pd.DataFrame
     effort_rows: pd.DataFrame
+    journey_rows: pd.DataFrame
     touched: Touched | None
     facts_read: int = 0
 
@@ -180,6 +185,7 @@ def _compute_full(session: Session, settings: Settings, plan: Plan) -> Rebuild:
         interval_rows=intervals,
         day_rows=ra.agent_day_rows(activity, ra.agent_contact_sums(classified, zone=zone)),
         effort_rows=effort_answers(contacts, classified, surveys),
+        journey_rows=journey_steps(contacts, window_s=settings.repeat_window_days * 86400),
         touched=None,
         facts_read=len(contacts) + len(states) + len(schedules),
     )
@@ -221,9 +227,9 @@ def _compute_touched(session: Session, settings: Settings, plan: Plan) -> Rebuil
     classified = rq.classify(
         contacts, surveys=surveys, queues=rq.load_queues(session), settings=settings, now=plan.now
     )
-    # Anchors have their whole customer context loaded, so their flags are final; context-only
-    # contacts are classified without theirs and must not be written.
-    touched.rated = _ints(anchors["id"])
+    # Anchors have their whole customer context loaded, so their flags and predecessors are final;
+    # context-only contacts are classified without theirs and must not be written.
+    touched.anchored = _ints(anchors["id"])
     states, schedules = ra.load_segments(session, agent_days=touched.activity, zone=zone, now_ms=now_ms)
     pieces = ra.timeline(states, schedules, now_ms=now_ms)
     intervals, activity = ra.agent_activity(pieces, zone=zone, grace_s=settings.adherence_grace_s)
@@ -243,7 +249,10 @@ def _compute_touched(session: Session, settings: Settings, plan: Plan) -> Rebuil
         repeat_rows=rq.repeat_sums(classified, touched.pairs),
         interval_rows=intervals[np.array(keep, dtype=bool)],
         day_rows=days,
-        effort_rows=effort_answers(contacts, classified, surveys, contact_ids=touched.rated),
+        effort_rows=effort_answers(contacts, classified, surveys, contact_ids=touched.anchored),
+        journey_rows=journey_steps(
+            contacts, window_s=settings.repeat_window_days * 86400, contact_ids=touched.anchored
+        ),
         touched=touched,
         facts_read=len(contacts) + len(states) + len(schedules),
     )
@@ -394,19 +403,21 @@ def write(*, session: Session, rebuild: Rebuild, plan: Plan) -> dict[str, int]:
     """Replace the recomputed rows and advance the watermark, in the caller's one transaction."""
     touched = rebuild.touched
     if touched is None:
-        for model in (QueueInterval, AgentInterval, AgentDay, EffortAnswer):
+        for model in (QueueInterval, AgentInterval, AgentDay, EffortAnswer, JourneyStep):
             session.execute(delete(model))
     else:
         for chunk in rq.chunks(touched.intervals):
             session.execute(delete(QueueInterval).where(QueueInterval.interval_start.in_(chunk)))  # type: ignore[attr-defined]
-        for chunk in rq.chunks(touched.rated):
+        for chunk in rq.chunks(touched.anchored):
             session.execute(delete(EffortAnswer).where(EffortAnswer.contact_id.in_(chunk)))  # type: ignore[attr-defined]
+            session.execute(delete(JourneyStep).where(JourneyStep.contact_id.in_(chunk)))  # type: ignore[attr-defined]
         _delete_agent_days(session, touched)
         _update_repeats(session, rebuild.repeat_rows)
     bulk_insert(session, QueueInterval, rebuild.queue_rows)
     bulk_insert(session, AgentInterval, rebuild.interval_rows)
     bulk_insert(session, AgentDay, rebuild.day_rows)
     bulk_insert(session, EffortAnswer, rebuild.effort_rows)
+    bulk_insert(session, JourneyStep, rebuild.journey_rows)
     state = session.get(RefreshState, STATE_NAME)
     if state is None:
         session.add(RefreshState(name=STATE_NAME, last_batch_id=plan.watermark, updated_at=plan.now))
@@ -419,6 +430,7 @@ def write(*, session: Session, rebuild: Rebuild, plan: Plan) -> dict[str, int]:
         "agent_intervals": len(rebuild.interval_rows),
         "agent_days": len(rebuild.day_rows),
         "effort_answers": len(rebuild.effort_rows),
+        "journey_steps": len(rebuild.journey_rows),
     }
 
 

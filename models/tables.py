@@ -341,6 +341,24 @@ class EffortAnswer(SQLModel, table=True):
     channel_switch: bool | None = None
 
 
+class JourneyStep(SQLModel, table=True):
+    """A customer's contact and the one before it within the repeat window (any touchpoint or
+    channel), kept by the refresh: the journey Sankey counts these by date range instead of running
+    a window function over every contact on each load."""
+
+    __table_args__ = (Index("ix_journeystep_interval", "offered_interval"),)
+
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True)
+    offered_interval: int = Field(sa_type=BigInteger)
+    queue_id: int = Field(foreign_key="queue.id")
+    touchpoint_id: int | None = None
+    channel: str
+    from_interval: int = Field(sa_type=BigInteger)
+    from_queue: int = Field(foreign_key="queue.id")
+    from_touchpoint: int | None = None
+    from_channel: str
+
+
 # --- Operations -----------------------------------------------------------------------------------
 
 

@@ -9,15 +9,14 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, false, func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models import audit, metrics, themes
 from models.access import OPERATOR, Viewer, scope_for
-from models.rollup_queue import epoch_ms
 from models.settings import Settings
-from models.tables import AppUser, Contact, SurveyResponse, Touchpoint
+from models.tables import AppUser, Contact, JourneyStep, SurveyResponse, Touchpoint
 from models.timegrid import local_day_bounds
 from models.trends import DailySums, Dimensions, TrendFilters, filtered_queues
 
@@ -27,6 +26,11 @@ TOP_PAINS = 3
 MAP_COLUMNS = [
     "touchpoint_id", "key", "name", "owner", "offered", "channels", "ces", "ces_n", "repeat_rate",
     "known_customer", "top_pains",
+]  # fmt: skip
+
+
+MOVE_COLUMNS = [
+    "from_queue", "from_touchpoint", "from_channel", "to_queue", "to_touchpoint", "to_channel", "moves",
 ]  # fmt: skip
 
 
@@ -106,52 +110,18 @@ def load_journey_moves(
     look_back: bool = False,
 ) -> pd.DataFrame:
     """Pairs of consecutive contacts of one customer, the second within `repeat_window` of the first,
-    counted per (from queue, touchpoint, channel) -> (to queue, touchpoint, channel). The second
-    contact is offered on start..end; the first too, unless `look_back`, which also takes first
-    contacts from before `start` (so that consecutive periods add up exactly)."""
+    counted per (from queue, touchpoint, channel) -> (to queue, touchpoint, channel), from the steps
+    the refresh keeps (JourneyStep). The second contact is offered on start..end; the first too,
+    unless `look_back`, which also takes first contacts from before `start` (so that consecutive
+    periods add up exactly). A scoped viewer sees the moves whose two contacts are both theirs."""
     scope = scope_for(session=session, viewer=viewer)
     lo, hi = _day_epochs(settings, start, end)
-    window_s = int(settings.repeat_window_days * 86_400)
-    read_from = lo - window_s - 900 if look_back else lo
-    at = epoch_ms(session, Contact.offered_at)
-    order = (Contact.offered_at, Contact.id)
-    inner = select(
-        Contact.queue_id,
-        Contact.touchpoint_id,
-        Contact.channel,
-        at.label("at_ms"),
-        func.lag(Contact.queue_id).over(partition_by=Contact.customer_key, order_by=order).label("p_queue"),
-        func.lag(Contact.touchpoint_id).over(partition_by=Contact.customer_key, order_by=order).label("p_tp"),
-        func.lag(Contact.channel).over(partition_by=Contact.customer_key, order_by=order).label("p_channel"),
-        func.lag(at).over(partition_by=Contact.customer_key, order_by=order).label("p_ms"),
-    ).where(
-        Contact.customer_key.is_not(None),  # type: ignore[union-attr]
-        Contact.offered_interval >= read_from,
-        Contact.offered_interval < hi,
-    )
-    moves = _in_scope(
-        inner.add_columns(Contact.offered_interval), Contact.queue_id, scope.queue_ids
-    ).subquery()
-    window_ms = int(settings.repeat_window_days * 86_400_000)
-    keys = [
-        moves.c.p_queue,
-        moves.c.p_tp,
-        moves.c.p_channel,
-        moves.c.queue_id,
-        moves.c.touchpoint_id,
-        moves.c.channel,
-    ]
-    stmt = (
-        select(*keys, func.count())
-        .where(
-            and_(
-                moves.c.p_ms.is_not(None),
-                moves.c.at_ms - moves.c.p_ms <= window_ms,
-                moves.c.offered_interval >= lo,
-            )
-        )
-        .group_by(*keys)
-    )
+    j = JourneyStep
+    keys = [j.from_queue, j.from_touchpoint, j.from_channel, j.queue_id, j.touchpoint_id, j.channel]
+    stmt = select(*keys, func.count()).where(j.offered_interval >= lo, j.offered_interval < hi)  # type: ignore[operator]
+    if not look_back:
+        stmt = stmt.where(j.from_interval >= lo)  # type: ignore[operator]
+    stmt = _in_scope(_in_scope(stmt, j.queue_id, scope.queue_ids), j.from_queue, scope.queue_ids)
     columns = [
         "from_queue",
         "from_touchpoint",
@@ -161,7 +131,7 @@ def load_journey_moves(
         "to_channel",
         "moves",
     ]
-    return pd.DataFrame.from_records(session.execute(stmt).all(), columns=columns)
+    return pd.DataFrame.from_records(session.execute(stmt.group_by(*keys)).all(), columns=columns)
 
 
 def sankey_links(moves: pd.DataFrame, dims: Dimensions, *, filters: TrendFilters, node: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from models.tables import (
     Contact,
     EffortAnswer,
     JobRun,
+    JourneyStep,
     Queue,
     QueueInterval,
     RefreshState,
@@ -275,7 +276,10 @@ def rows(factory: SessionFactory, model: Any) -> list[dict[str, Any]]:
 
 
 def snapshot(factory: SessionFactory) -> dict[str, list[dict[str, Any]]]:
-    return {m.__name__: rows(factory, m) for m in (QueueInterval, AgentInterval, AgentDay, EffortAnswer)}
+    return {
+        m.__name__: rows(factory, m)
+        for m in (QueueInterval, AgentInterval, AgentDay, EffortAnswer, JourneyStep)
+    }
 
 
 NOW = at(60)  # 10:00 UTC
@@ -543,7 +547,7 @@ def test_refresh_is_recorded_as_a_job_run(factory, settings):
     with session_scope(factory) as s:
         run = s.get(JobRun, result["run_id"])
         assert (run.job, run.status) == ("refresh", "ok")
-        kinds = ("queue_intervals", "agent_intervals", "agent_days", "effort_answers")
+        kinds = ("queue_intervals", "agent_intervals", "agent_days", "effort_answers", "journey_steps")
         assert run.rows_out == sum(result[k] for k in kinds)
     assert result["watermark"] == batch
 
@@ -609,9 +613,10 @@ def test_a_repeat_changes_the_earlier_contacts_fcr_where_it_was_booked(factory, 
 
 
 def test_effort_answers_follow_late_surveys_and_late_earlier_contacts(factory, settings):
-    """The refresh keeps one EffortAnswer per CES answer with its contact's repeat flag: a survey
-    arriving later adds its row, and an earlier contact of the same customer and touchpoint loaded
-    later turns the rated contact into a repeat, incrementally exactly as a full rebuild."""
+    """The refresh keeps one EffortAnswer per CES answer with its contact's repeat flag, and one
+    JourneyStep per contact with its predecessor: a survey arriving later adds its row, and an
+    earlier contact of the same customer and touchpoint loaded later turns the rated contact into a
+    repeat and a journey step, incrementally exactly as a full rebuild."""
     build_org(factory)
     first = new_batch(factory)
     load(
@@ -629,6 +634,7 @@ def test_effort_answers_follow_late_surveys_and_late_earlier_contacts(factory, s
     refresh.run(session_factory=factory, settings=settings, now=at(10))
     (only,) = rows(factory, EffortAnswer)
     assert (only["ces"], only["repeat_contact"], only["channel_switch"]) == (3, False, False)
+    assert rows(factory, JourneyStep) == []  # k's first contact, the anonymous one never has a step
     assert (only["wait_s"], only["hold_s"], only["hold_count"], only["agent_id"]) == (30.0, 15.0, 1, 1)
 
     second = new_batch(factory)
@@ -645,6 +651,11 @@ def test_effort_answers_follow_late_surveys_and_late_earlier_contacts(factory, s
     assert set(by_ces) == {3, 7}
     assert by_ces[3]["repeat_contact"] is True  # a repeat of the contact loaded after it
     assert by_ces[7]["repeat_contact"] is None and by_ces[7]["channel_switch"] is None  # anonymous
+    (step,) = rows(factory, JourneyStep)  # the late earlier contact now leads to the rated one
+    assert (step["from_interval"], step["offered_interval"]) == (
+        interval_of(at(-24 * 60)),
+        interval_of(at(0)),
+    )
     incremental = snapshot(factory)
     refresh.run(session_factory=factory, settings=settings, now=at(20), full=True)
     assert snapshot(factory) == incremental

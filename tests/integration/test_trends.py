@@ -370,6 +370,7 @@ def test_effort_contacts_read_back_with_factors(factory: SessionFactory, cfg: Se
 @pytest.mark.usefixtures("org")
 def test_journey_moves_and_sankey_links(factory: SessionFactory, cfg: Settings) -> None:
     _contacts(factory)
+    _refreshed(factory, cfg)
     with factory() as s:
         moves = touchpoints.load_journey_moves(
             session=s,
