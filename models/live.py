@@ -236,8 +236,8 @@ def agent_board(
     board["adherence_today"] = metrics.adherence(adherent_s=d["adherent_s"], scheduled_s=d["scheduled_s"])
     zones = {tz: now.astimezone(ZoneInfo(tz)).strftime("%H:%M") for tz in board["timezone"].dropna().unique()}
     board["local_time"] = board["timezone"].map(zones)
-    grouped = flags.groupby("agent_id")["kind"]
-    board["flags"] = [list(grouped.get_group(a)) if a in grouped.groups else [] for a in board.index]
+    kinds = flags.groupby("agent_id", sort=False)["kind"].agg(list).to_dict()  # one pass, not one per agent
+    board["flags"] = [kinds.get(a, []) for a in board.index]
     board["attention"] = [sum(FLAG_WEIGHT[k] for k in kinds) for kinds in board["flags"]]
     board = board.sort_values(["attention", "time_in_state"], ascending=[False, False], na_position="last")
     return board.reset_index()
