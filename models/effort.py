@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, false, or_, select
+from sqlalchemy import case, false, select
 from sqlmodel import Session
 
 from models import metrics
@@ -380,38 +380,49 @@ EFFORT_COLUMNS: dict[str, str | None] = {
     "contact_id": "int64", "ces": "int64", "queue_id": "int64", "channel": None, "touchpoint_id": "float64",
     "offered_ms": "int64", "wait_s": "float64", "agent_id": "float64", "flags": "int64",
 }  # fmt: skip
-# The yes/no/unknown facts travel packed in one integer (base 3 digits; transferred and answered
-# are plain bits): a third of the values to fetch, which is most of the cost of a 13-week read.
-FLAG_DIGITS = ("repeat_contact", "channel_switch", "resolved", "transferred", "held", "answered")
+# The facts the factors are worked out from travel packed in one integer, each as a base-3 digit
+# (0 null, 1 no / zero, 2 yes / positive): a third of the values to fetch, which is most of the cost
+# of a 13-week read. Only raw facts are packed; the rules stay in add_factors.
+PACKED_FACTS = (
+    "repeat_contact",
+    "channel_switch",
+    "resolved",
+    "transferred",
+    "hold_s",
+    "hold_count",
+    "answered",
+)
 
 
-def _tri(unknown: Any, yes: Any) -> Any:
-    """0 unknown, 1 no, 2 yes."""
-    return case((unknown, 0), (yes, 2), else_=1)
+def _digit(column: Any, yes: Any) -> Any:
+    return case((column.is_(None), 0), (yes, 2), else_=1)
 
 
-def _packed_flags() -> Any:
+def _packed_facts() -> Any:
     e = EffortAnswer
     digits = [
-        _tri(e.repeat_contact.is_(None), e.repeat_contact.is_(True)),  # type: ignore[union-attr]
-        _tri(e.channel_switch.is_(None), e.channel_switch.is_(True)),  # type: ignore[union-attr]
-        _tri(e.resolved.is_(None), e.resolved.is_(True)),  # type: ignore[union-attr]
-        case((e.transferred.is_(True), 2), else_=1),  # type: ignore[attr-defined]
-        _tri(
-            and_(e.hold_s.is_(None), e.hold_count.is_(None)),  # type: ignore[union-attr]
-            or_(e.hold_s > 0, e.hold_count > 0),  # type: ignore[operator]
-        ),
-        case((e.outcome == "answered", 2), else_=1),
+        _digit(e.repeat_contact, e.repeat_contact.is_(True)),  # type: ignore[union-attr]
+        _digit(e.channel_switch, e.channel_switch.is_(True)),  # type: ignore[union-attr]
+        _digit(e.resolved, e.resolved.is_(True)),  # type: ignore[union-attr]
+        _digit(e.transferred, e.transferred.is_(True)),  # type: ignore[attr-defined]
+        _digit(e.hold_s, e.hold_s > 0),  # type: ignore[operator]
+        _digit(e.hold_count, e.hold_count > 0),  # type: ignore[operator]
+        _digit(e.outcome, e.outcome == "answered"),
     ]
     return sum((digit * 3**place for place, digit in enumerate(digits[1:], start=1)), digits[0])
 
 
 def _unpacked(codes: np.ndarray) -> dict[str, pd.Series]:
-    """The facts of _packed_flags as nullable booleans (NA = unknown)."""
-    out = {}
-    for place, name in enumerate(FLAG_DIGITS):
-        digit = codes // 3**place % 3
-        out[name] = pd.Series(digit == 2, dtype="boolean").where(digit != 0)
+    """The raw facts of _packed_facts, in the form add_factors reads: flags as nullable booleans,
+    hold seconds and count as NaN / 0 / 1 (only their sign matters), outcome answered or not."""
+    digits = {name: codes // 3**place % 3 for place, name in enumerate(PACKED_FACTS)}
+    out = {
+        name: pd.Series(digits[name] == 2, dtype="boolean").where(digits[name] != 0)
+        for name in ("repeat_contact", "channel_switch", "resolved", "transferred")
+    }
+    for name in ("hold_s", "hold_count"):
+        out[name] = pd.Series(np.where(digits[name] == 0, np.nan, (digits[name] == 2).astype(float)))
+    out["outcome"] = pd.Series(np.where(digits["answered"] == 2, "answered", "other"))
     return out
 
 
@@ -420,7 +431,7 @@ def _answers(scope_queue_ids: frozenset[int] | None, lo: int, hi: int) -> Any:
     e = EffortAnswer
     stmt = select(
         e.contact_id, e.ces, e.queue_id, e.channel, e.touchpoint_id, e.offered_ms, e.wait_s, e.agent_id,
-        _packed_flags(),
+        _packed_facts(),
     ).where(e.offered_interval >= lo, e.offered_interval < hi)  # type: ignore[operator]  # fmt: skip
     if scope_queue_ids is not None:
         stmt = stmt.where(e.queue_id.in_(sorted(scope_queue_ids)) if scope_queue_ids else false())  # type: ignore[attr-defined]
@@ -463,18 +474,16 @@ def load_effort_contacts(
     if rows.empty:
         return rows.drop(columns="flags").assign(**{f: pd.Series(dtype=object) for f in FACTORS})
     facts = _unpacked(rows.pop("flags").to_numpy())
-    for name in ("repeat_contact", "channel_switch"):
-        rows[name] = facts[name].to_numpy()
-    answered = facts["answered"].fillna(False).astype(bool).to_numpy()
-    rows["transfer"] = facts["transferred"].to_numpy()
-    rows["hold"] = facts["held"].where(answered).to_numpy()  # hold is known on answered contacts only
-    rows["unresolved"] = (~facts["resolved"]).to_numpy()
-    return _timed_factors(rows, answered=pd.Series(answered, index=rows.index), settings=settings)
+    factored = add_factors(
+        rows.assign(**{name: values.to_numpy() for name, values in facts.items()}), settings=settings
+    )
+    return factored.drop(columns=["resolved", "transferred", "hold_s", "hold_count", "outcome"])  # stand-ins
 
 
 def add_factors(rows: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
-    """The factor columns of rated contacts given with their raw facts (outcome, transferred, hold,
-    resolved; repeat and channel switch come with the rows: the refresh worked them out)."""
+    """The factor columns of rated contacts given with their facts (outcome, wait, transferred,
+    hold seconds and count, resolved; repeat and channel switch come with the rows: the refresh
+    worked them out). The one definition of each factor rule."""
     out = rows.copy()
     answered = out["outcome"] == "answered"
     out["transfer"] = out["transferred"].astype("boolean")
@@ -483,12 +492,6 @@ def add_factors(rows: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
     known_hold = answered & (hold_s.notna() | hold_n.notna())
     out["hold"] = ((hold_s > 0) | (hold_n > 0)).astype("boolean").where(known_hold)
     out["unresolved"] = (~out["resolved"].astype("boolean")).astype("boolean")
-    return _timed_factors(out, answered=answered, settings=settings)
-
-
-def _timed_factors(out: pd.DataFrame, *, answered: pd.Series, settings: Settings) -> pd.DataFrame:
-    """The factors that depend on settings and time: wait above the queue's (or channel's)
-    threshold, after hours in the centre's zone, and the agent's tenure band on the day."""
     offered = pd.to_datetime(out["offered_ms"], unit="ms", utc=True).dt.tz_convert(settings.zone)
     threshold = (
         out["sl_threshold_s"]

@@ -71,9 +71,7 @@ class Touched:
     pairs: set[tuple[int, int]] = field(default_factory=set)  # (queue, interval): repeat columns only
     activity: dict[tuple[int, date], int] = field(default_factory=dict)  # agent-day -> rewrite from
     outcomes: set[tuple[int, date]] = field(default_factory=set)  # agent-days whose contacts changed
-    anchored: set[int] = field(
-        default_factory=set
-    )  # contacts whose EffortAnswer/JourneyStep rows are rewritten
+    anchored: set[int] = field(default_factory=set)  # contacts whose per-contact rows are rewritten
 
 
 @dataclass
