@@ -1,12 +1,11 @@
 """One Asterisk ingest run against the database: restore the machine from the checkpoint and the open
-contacts, then store each batch (contacts, segments, quarantine, checkpoint) in one transaction, on a
-writer thread so that the next batch is parsed while the database works."""
+contacts, then hand each batch (contacts, segments, quarantine, checkpoint) to the writer
+(asterisk_store), so that the next batch is parsed while the database works."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,13 +13,11 @@ from typing import Any
 from jobs.runs import RunRecord
 from jobs.sources.asterisk_machine import AgentState, ContactState, QueueLogMachine, Segment
 from jobs.sources.asterisk_parse import QueueEvent
+from jobs.sources.asterisk_store import SOURCE, Writer, open_writer
 from models import ingest
 from models.db import SessionFactory, session_scope
-from models.ingest import Encoder
 from models.settings import Settings
-from models.timegrid import interval_of
 
-SOURCE = "asterisk"
 Reject = tuple[int, str, str]  # (line number, reason, raw text)
 
 
@@ -53,18 +50,18 @@ class BatchLoader:
         self.machine = QueueLogMachine(stale_after_s=self.stale_after_s)
         self.dims = ingest.Dimensions(channel="voice", agent_timezone=settings.timezone)
         self.known: set[str] = set()  # contact keys whose stored row this run owns
-        self.loaded: set[str] = set()
         self.line_no = 0
+        self.bytes_to_read = 0  # set by the caller once it knows: a big run writes from a child process
         self.result = IngestResult(batch_id=run.batch_id)
-        self.encode: Encoder = lambda epoch: epoch
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asterisk-writer")
-        self._pending: Future[None] | None = None
+        self._writer: Writer | None = None
+        self._in_flight = False
 
     def __enter__(self) -> BatchLoader:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._writer.shutdown(wait=True)
+        if self._writer is not None:
+            self._writer.close()
 
     def resume(self, file_id: str, size: int, read: Callable[[int, int], bytes] | None = None) -> int:
         """Restore the machine (agent states from the checkpoint, open contacts from their rows) and
@@ -78,7 +75,6 @@ class BatchLoader:
                 self.machine.agents[code] = AgentState.restore(code, data)
             since = (self.machine.clock or self.now.timestamp()) - self.stale_after_s
             rows = ingest.load_recent_contacts(session=session, source=SOURCE, since=_dt(since))
-            self.encode = ingest.stamp_encoder(session=session)
         for row in rows:
             contact = _contact_from_row(row)
             self.machine.restore_contact(contact)
@@ -102,8 +98,9 @@ class BatchLoader:
         lines: int,
         tail: bytes = b"",
     ) -> None:
-        """Apply a batch to the machine and queue its rows and checkpoint for the writer thread
-        (`tail`: the last bytes before `offset`, to recognise the same file on the next run)."""
+        """Apply a batch to the machine and hand its contacts and segments (plain tuples: cheap to
+        pickle) and checkpoint to the writer (`tail`: the last bytes before `offset`, to recognise the
+        same file on the next run)."""
         machine = self.machine
         machine.feed(events)
         machine.end_batch()
@@ -112,15 +109,27 @@ class BatchLoader:
         state = {"v": 1, "line": self.line_no, "clock": machine.clock, "tail": tail.hex()}
         state["agents"] = {code: agent.snapshot() for code, agent in machine.agents.items()}
         queues, agents = self._dimensions(contacts, segments)
-        encode, batch_id = self.encode, self.batch_id
-        rows = [
-            _contact_row(c, queues[c.queue], agents[c.agent] if c.agent else None, batch_id, encode)
+        batch_id = self.batch_id
+        facts = [
+            (
+                c.key,
+                *queues[c.queue],
+                agents[c.agent] if c.agent else None,
+                c.customer,
+                c.entry,
+                c.answered,
+                c.ended,
+                c.wait,
+                c.talk,
+                c.outcome,
+                c.exit_reason,
+                c.transferred,
+                c.reconstructed,
+                c.ring_no_answer,
+            )
             for c in contacts
         ]
-        seg_rows = [
-            (SOURCE, batch_id, agents[s.agent], s.state, s.reason, encode(s.start), encode(s.end))
-            for s in segments
-        ]
+        seg_facts = [(agents[s.agent], s.state, s.reason, s.start, s.end) for s in segments]
         quarantine = [
             {
                 "source": SOURCE,
@@ -139,13 +148,29 @@ class BatchLoader:
             "last_key": json.dumps(state, separators=(",", ":")),
         }
         self.wait()
-        self._pending = self._writer.submit(self._store, rows, seg_rows, quarantine, checkpoint, lines)
+        if self._writer is None:
+            self._writer = open_writer(
+                self.factory,
+                self.location,
+                self.now,
+                self.known,
+                batch_id=self.batch_id,
+                bytes_to_read=self.bytes_to_read,
+            )
+        self._writer.send((facts, seg_facts, quarantine, checkpoint, lines))
+        self._in_flight = True
 
     def wait(self) -> None:
-        """Block until the batch in flight is committed (re-raising its error)."""
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
+        """Block until the batch in flight is committed (re-raising its error), and count it."""
+        if self._in_flight and self._writer is not None:
+            self._in_flight = False
+            counts = self._writer.receive()
+            result = self.result
+            result.lines_read += counts.lines
+            result.contacts_loaded += counts.contacts
+            result.segments_loaded += counts.segments
+            result.duplicates_skipped += counts.duplicates
+            result.quarantined += counts.quarantined
 
     def _dimensions(
         self, contacts: list[ContactState], segments: list[Segment]
@@ -158,30 +183,6 @@ class BatchLoader:
                 self.dims.queue_ids(session=session, names=names)
                 self.dims.agent_ids(session=session, codes=codes)
         return self.dims.queues, self.dims.agents
-
-    def _store(
-        self,
-        rows: list[tuple[Any, ...]],
-        seg_rows: list[tuple[Any, ...]],
-        quarantine: list[dict[str, Any]],
-        checkpoint: dict[str, Any],
-        lines: int,
-    ) -> None:
-        """Writer thread: the batch's rows and the checkpoint after it, in one transaction."""
-        with session_scope(self.factory) as session:
-            written, duplicates = ingest.write_contacts(
-                session=session, source=SOURCE, rows=rows, known=self.known
-            )
-            segments = ingest.write_segments(session=session, rows=seg_rows)
-            stored = ingest.add_quarantine(session=session, rows=quarantine)
-            ingest.save_checkpoint(
-                session=session, source=SOURCE, location=self.location, now=self.now, **checkpoint
-            )
-        self.loaded.update(written)
-        self.result.segments_loaded += segments
-        self.result.lines_read += lines
-        self.result.duplicates_skipped += duplicates
-        self.result.quarantined += stored
 
     def reject_file(self, reason: str, raw: str) -> None:
         """A file that cannot be read at all: one quarantine row, checkpoint untouched."""
@@ -201,7 +202,6 @@ class BatchLoader:
                 session=session, source=SOURCE, before=_dt(before), batch_id=self.batch_id
             )
         result, machine, run = self.result, self.machine, self.run
-        result.contacts_loaded = len(self.loaded)
         result.closed_stale = closed
         result.events = dict(machine.events)
         result.anomaly_counts = dict(machine.anomalies)
@@ -216,42 +216,6 @@ class BatchLoader:
 
 def _dt(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
-
-
-def _contact_row(
-    c: ContactState, queue: tuple[int, int | None], agent_id: int | None, batch_id: int, encode: Encoder
-) -> tuple[Any, ...]:
-    """A contact in ingest.CONTACT_COLUMNS order. queue_log has no hold or after-call work: hold and
-    acw stay unknown (None, never 0) and the contact completes when the talk ends."""
-    completed = c.ended if c.outcome == "answered" and c.talk is not None else None
-    return (
-        SOURCE,
-        c.key,
-        batch_id,
-        queue[0],
-        "voice",
-        queue[1],
-        agent_id,
-        c.customer,
-        encode(c.entry),
-        encode(c.answered),
-        encode(c.ended),
-        encode(completed),
-        interval_of(c.entry),
-        None if completed is None else interval_of(completed),
-        c.wait,
-        c.talk,
-        None,  # hold_s
-        None,  # acw_s
-        None,  # hold_count
-        c.outcome,
-        c.exit_reason,
-        c.transferred,
-        c.reconstructed,
-        False,  # survey_offered
-        c.ring_no_answer,
-        None,  # source_updated_at: queue_log lines carry no version
-    )
 
 
 def _contact_from_row(row: dict[str, Any]) -> ContactState:

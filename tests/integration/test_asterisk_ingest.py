@@ -456,35 +456,52 @@ KILLED_RUN = """
 import sys, time
 from datetime import datetime, UTC
 from pathlib import Path
-from jobs.sources import asterisk, asterisk_load
+from jobs.sources import asterisk, asterisk_load, asterisk_store
 from jobs.sources.asterisk import ingest_queue_log
 from models.db import make_engine, session_factory
 from models.settings import load_settings
 
-asterisk.BATCH_LINES = int(sys.argv[3])
-store = asterisk_load.BatchLoader._store
+url, log, batch, now, mode, pid_file = sys.argv[1:]
+asterisk.BATCH_LINES = int(batch)
+asterisk_store.PROCESS_MIN_BYTES = 0 if mode == "process" else 1 << 40
+load = asterisk_load.BatchLoader.load
 
-def slow_store(self, *args):
-    store(self, *args)
+def slow_load(self, *args, **kwargs):
+    load(self, *args, **kwargs)
+    if isinstance(self._writer, asterisk_store.ProcessWriter):
+        Path(pid_file).write_text(str(self._writer._child.pid))
     time.sleep(0.3)  # leave the test time to kill us between two committed batches
 
-asterisk_load.BatchLoader._store = slow_store
-url, log = sys.argv[1], sys.argv[2]
+asterisk_load.BatchLoader.load = slow_load
 factory = session_factory(make_engine(url))
 ingest_queue_log(session_factory=factory, settings=load_settings(database_url=url), path=Path(log),
-                 now=datetime.fromisoformat(sys.argv[4]))
+                 now=datetime.fromisoformat(now))
 """
 
 
+@pytest.mark.parametrize("writer", ["thread", "process"])
 def test_killed_run_then_rerun_equals_a_clean_run(
-    sqlite_url: str, reference: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    writer: str, sqlite_url: str, reference: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Killed between batches, with the writer on a thread or in its own process (which must die with
+    the run), then run again: exactly the rows of one clean run."""
     batch = 2000
     log = tmp_path / "big.log"
+    pid_file = tmp_path / "writer.pid"
     generate_queue_log(log, lines=30_000, seed=3)  # dirty: duplicates, disorder, broken lines
     now = last_time(log) + timedelta(minutes=1)
     process = subprocess.Popen(
-        [sys.executable, "-c", KILLED_RUN, sqlite_url, str(log), str(batch), now.isoformat()],
+        [
+            sys.executable,
+            "-c",
+            KILLED_RUN,
+            sqlite_url,
+            str(log),
+            str(batch),
+            now.isoformat(),
+            writer,
+            str(pid_file),
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
@@ -504,6 +521,12 @@ def test_killed_run_then_rerun_equals_a_clean_run(
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the load finished before it could be killed"
     assert 0 < committed() < log.stat().st_size  # killed between two committed batches
+    if writer == "process":
+        child = Path(f"/proc/{pid_file.read_text()}")
+        deadline = time.monotonic() + 10
+        while child.exists() and "zombie" not in _proc_state(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not child.exists() or "zombie" in _proc_state(child), "the writer outlived its run"
 
     monkeypatch.setattr(asterisk, "BATCH_LINES", batch)
     settings = load_settings(database_url=sqlite_url)
@@ -517,6 +540,13 @@ def test_killed_run_then_rerun_equals_a_clean_run(
     assert resumed == clean
     assert stored_segments(factory) == stored_segments(reference)
     engine.dispose()
+
+
+def _proc_state(path: Path) -> str:
+    try:
+        return next(line for line in (path / "status").read_text().splitlines() if line.startswith("State"))
+    except (OSError, StopIteration):
+        return "zombie (gone)"
 
 
 def test_bulk_column_lists_cover_the_tables() -> None:
