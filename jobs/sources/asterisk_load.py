@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jobs.runs import RunRecord
-from jobs.sources.asterisk_machine import AgentState, ContactState, QueueLogMachine, Segment
+from jobs.sources import asterisk_store as store
+from jobs.sources.asterisk_machine import AgentState, ContactState, QueueLogMachine
 from jobs.sources.asterisk_parse import QueueEvent
-from jobs.sources.asterisk_store import SOURCE, Writer, open_writer
+from jobs.sources.asterisk_store import SOURCE, StoreSetup, Writer
 from models import ingest
 from models.db import SessionFactory, session_scope
 from models.settings import Settings
@@ -48,7 +49,7 @@ class BatchLoader:
         self.batch_id = run.batch_id
         self.stale_after_s = settings.stale_after_h * 3600.0
         self.machine = QueueLogMachine(stale_after_s=self.stale_after_s)
-        self.dims = ingest.Dimensions(channel="voice", agent_timezone=settings.timezone)
+        self.agent_timezone = settings.timezone
         self.known: set[str] = set()  # contact keys whose stored row this run owns
         self.line_no = 0
         self.bytes_to_read = 0  # set by the caller once it knows: a big run writes from a child process
@@ -108,13 +109,11 @@ class BatchLoader:
         self.line_no += lines
         state = {"v": 1, "line": self.line_no, "clock": machine.clock, "tail": tail.hex()}
         state["agents"] = {code: agent.snapshot() for code, agent in machine.agents.items()}
-        queues, agents = self._dimensions(contacts, segments)
-        batch_id = self.batch_id
         facts = [
             (
                 c.key,
-                *queues[c.queue],
-                agents[c.agent] if c.agent else None,
+                c.queue,
+                c.agent,
                 c.customer,
                 c.entry,
                 c.answered,
@@ -129,7 +128,7 @@ class BatchLoader:
             )
             for c in contacts
         ]
-        seg_facts = [(agents[s.agent], s.state, s.reason, s.start, s.end) for s in segments]
+        seg_facts = [(s.agent, s.state, s.reason, s.start, s.end) for s in segments]
         quarantine = [
             {
                 "source": SOURCE,
@@ -137,7 +136,7 @@ class BatchLoader:
                 "line_no": line_no,
                 "reason": reason,
                 "raw": raw[:2000],
-                "batch_id": batch_id,
+                "batch_id": self.batch_id,
                 "created_at": self.now,
             }
             for line_no, reason, raw in rejects
@@ -149,14 +148,11 @@ class BatchLoader:
         }
         self.wait()
         if self._writer is None:
-            self._writer = open_writer(
-                self.factory,
-                self.location,
-                self.now,
-                self.known,
-                batch_id=self.batch_id,
-                bytes_to_read=self.bytes_to_read,
+            known = frozenset(self.known)
+            setup = StoreSetup(
+                self.location, self.now, known, self.batch_id, self.agent_timezone, store.COMMIT_LINES
             )
+            self._writer = store.open_writer(self.factory, setup, bytes_to_read=self.bytes_to_read)
         self._writer.send((facts, seg_facts, quarantine, checkpoint, lines))
         self._in_flight = True
 
@@ -172,18 +168,6 @@ class BatchLoader:
             result.duplicates_skipped += counts.duplicates
             result.quarantined += counts.quarantined
 
-    def _dimensions(
-        self, contacts: list[ContactState], segments: list[Segment]
-    ) -> tuple[dict[str, tuple[int, int | None]], dict[str, int]]:
-        """Queue and Agent ids, creating the rows first seen in this batch (committed on their own)."""
-        names = {c.queue for c in contacts}
-        codes = {c.agent for c in contacts if c.agent} | {s.agent for s in segments}
-        if names - self.dims.queues.keys() or codes - self.dims.agents.keys():
-            with session_scope(self.factory) as session:
-                self.dims.queue_ids(session=session, names=names)
-                self.dims.agent_ids(session=session, codes=codes)
-        return self.dims.queues, self.dims.agents
-
     def reject_file(self, reason: str, raw: str) -> None:
         """A file that cannot be read at all: one quarantine row, checkpoint untouched."""
         row = {"source": SOURCE, "location": self.location, "line_no": 1, "reason": reason, "raw": raw}
@@ -194,8 +178,11 @@ class BatchLoader:
         self.result.quarantined += stored
 
     def finish(self) -> IngestResult:
-        """Close contacts waiting longer than stale_after at `now`; fill the result and the JobRun."""
+        """Commit the last batches, close contacts waiting longer than stale_after at `now`; fill the
+        result and the JobRun."""
         self.wait()
+        if self._writer is not None:
+            self._writer.flush()
         before = self.now.timestamp() - self.stale_after_s
         with session_scope(self.factory) as session:
             closed = ingest.close_stale_contacts(

@@ -1,7 +1,7 @@
-"""The writing half of an Asterisk ingest run: each batch's contacts, segments, quarantine and checkpoint
-in one transaction. It runs beside the parsing half, on a thread for small runs and in a child process
-for big ones: parsing and the database each need a core, and a thread would share the parser's GIL
-(measured: a 2M-line log took the sum of both halves, not the longer one)."""
+"""The writing half of an Asterisk ingest run: contacts, segments, quarantine and the checkpoint after
+them, committed together. It runs beside the parsing half, on a thread for small runs and in a child
+process for big ones: parsing and the database each need a core, and a thread would share the parser's
+GIL (measured: a 2M-line log took the sum of both halves, not the longer one)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
+
 from models import ingest
-from models.db import SessionFactory, make_engine, session_factory, session_scope
+from models.db import SessionFactory, make_engine, session_factory
 from models.timegrid import interval_of
 
 SOURCE = "asterisk"
 PROCESS_MIN_BYTES = 24 << 20  # ~300k lines (~3 s): below this a child's start-up (~0.5 s) does not pay
+# Lines per transaction. Each commit writes every page it dirtied, and new contacts land all over the
+# (customer, time) index: committing every 50k-line batch rewrote that index ~40 times per 2M lines.
+COMMIT_LINES = 200_000
 Batch = tuple[Any, ...]  # the arguments of BatchStore.store
 
 
@@ -39,17 +44,31 @@ class StoreCounts:
     quarantined: int = 0
 
 
-class BatchStore:
-    """Writes batches for one source file. `known` holds the contact keys whose stored row this run owns
-    (see ingest.write_contacts); it grows as the run writes."""
+@dataclass(frozen=True)
+class StoreSetup:
+    """What the writing half needs to know of its run (pickled to a child process)."""
 
-    def __init__(
-        self, factory: SessionFactory, location: str, now: datetime, known: set[str], batch_id: int
-    ) -> None:
-        self.factory, self.location, self.now, self.known = factory, location, now, known
-        self.batch_id = batch_id
+    location: str
+    now: datetime
+    known: frozenset[str]  # contact keys whose stored row this run owns (see ingest.write_contacts)
+    batch_id: int
+    agent_timezone: str
+    commit_lines: int
+
+
+class BatchStore:
+    """Writes the batches of one run. Batches share a transaction until COMMIT_LINES lines are in it:
+    each batch carries its checkpoint, so whatever was committed last is a consistent place to resume,
+    and a crash rolls back to it. `flush()` commits the rest."""
+
+    def __init__(self, factory: SessionFactory, setup: StoreSetup) -> None:
+        self.factory, self.setup = factory, setup
+        self.known = set(setup.known)
         self.loaded: set[str] = set()
+        self.dims = ingest.Dimensions(channel="voice", agent_timezone=setup.agent_timezone)
+        self.session: Session | None = None
         self.encode: ingest.Encoder | None = None
+        self.uncommitted = 0
 
     def store(
         self,
@@ -59,28 +78,62 @@ class BatchStore:
         checkpoint: dict[str, Any],
         lines: int,
     ) -> StoreCounts:
-        """The batch's rows and the checkpoint after it, in one transaction: a crash never skips or
-        repeats a line. `facts` are CONTACT_FACTS tuples, `seg_facts` (agent_id, state, reason,
-        start, end), times in epoch seconds."""
-        with session_scope(self.factory) as session:
-            encode, flag, batch_id = (
-                ingest.stamp_encoder(session=session),
-                ingest.flag_encoder(session=session),
-                self.batch_id,
-            )
-            rows = [_contact_row(f, batch_id, encode, flag) for f in facts]
-            seg_rows = [
-                (SOURCE, batch_id, agent_id, state, reason, encode(start), encode(end))
-                for agent_id, state, reason, start, end in seg_facts
-            ]
-            written, duplicates = ingest.write_contacts(
-                session=session, source=SOURCE, rows=rows, known=self.known
-            )
-            segments = ingest.write_segments(session=session, rows=seg_rows)
-            stored = ingest.add_quarantine(session=session, rows=quarantine)
-            ingest.save_checkpoint(
-                session=session, source=SOURCE, location=self.location, now=self.now, **checkpoint
-            )
+        """One batch: `facts` as built by asterisk_load (queue name and agent code, times in epoch
+        seconds), `seg_facts` (agent code, state, reason, start, end)."""
+        try:
+            counts = self._write(self._session(), facts, seg_facts, quarantine, checkpoint, lines)
+            self.uncommitted += lines
+            if self.uncommitted >= self.setup.commit_lines:
+                self.flush()
+        except BaseException:
+            self.close()
+            raise
+        return counts
+
+    def flush(self) -> None:
+        if self.session is not None:
+            self.session.commit()
+        self.uncommitted = 0
+
+    def close(self) -> None:
+        """Roll back whatever was not flushed."""
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def _session(self) -> Session:
+        if self.session is None:
+            self.session = self.factory()
+            self.encode = ingest.stamp_encoder(session=self.session)  # memoised: instants recur
+        return self.session
+
+    def _write(
+        self,
+        session: Session,
+        facts: list[tuple[Any, ...]],
+        seg_facts: list[tuple[Any, ...]],
+        quarantine: list[dict[str, Any]],
+        checkpoint: dict[str, Any],
+        lines: int,
+    ) -> StoreCounts:
+        setup, encode, flag = self.setup, self.encode, ingest.flag_encoder(session=session)
+        assert encode is not None
+        queues = self.dims.queue_ids(session=session, names={f[1] for f in facts})
+        codes = {f[2] for f in facts if f[2]} | {s[0] for s in seg_facts}
+        agents = self.dims.agent_ids(session=session, codes=codes)
+        rows = [_contact_row(f, queues, agents, setup.batch_id, encode, flag) for f in facts]
+        seg_rows = [
+            (SOURCE, setup.batch_id, agents[code], state, reason, encode(start), encode(end))
+            for code, state, reason, start, end in seg_facts
+        ]
+        written, duplicates = ingest.write_contacts(
+            session=session, source=SOURCE, rows=rows, known=self.known
+        )
+        segments = ingest.write_segments(session=session, rows=seg_rows)
+        stored = ingest.add_quarantine(session=session, rows=quarantine)
+        ingest.save_checkpoint(
+            session=session, source=SOURCE, location=setup.location, now=setup.now, **checkpoint
+        )
         before = len(self.loaded)
         self.loaded.update(written)
         return StoreCounts(lines, len(self.loaded) - before, segments, duplicates, stored)
@@ -102,8 +155,12 @@ class ThreadWriter:
         assert pending is not None, "receive() without send()"
         return pending.result()
 
+    def flush(self) -> None:
+        self._pool.submit(self._store.flush).result()
+
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.submit(self._store.close)
+        self._pool.shutdown(wait=True)
 
 
 class ProcessWriter:
@@ -111,7 +168,7 @@ class ProcessWriter:
     A plain subprocess running `serve()`, not multiprocessing: nothing of the
     caller's main module is re-imported (Streamlit, scripts without a __main__ guard)."""
 
-    def __init__(self, url: str, location: str, now: datetime, known: set[str], batch_id: int) -> None:
+    def __init__(self, url: str, setup: StoreSetup) -> None:
         root = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
         self._child = subprocess.Popen(
@@ -122,7 +179,7 @@ class ProcessWriter:
         )
         assert self._child.stdin is not None and self._child.stdout is not None
         self._to, self._from = self._child.stdin, self._child.stdout
-        self._put((os.getpid(), url, location, now, known, batch_id))
+        self._put((os.getpid(), url, setup))
 
     def _put(self, message: object) -> None:
         try:
@@ -135,20 +192,29 @@ class ProcessWriter:
         self._put(batch)
 
     def receive(self) -> StoreCounts:
+        reply = self._reply()
+        assert isinstance(reply, StoreCounts), reply
+        return reply
+
+    def flush(self) -> None:
+        self._put(FLUSH)
+        self._reply()
+
+    def _reply(self) -> object:
         try:
             reply = pickle.load(self._from)
         except EOFError:
             raise RuntimeError(self._died()) from None
         if isinstance(reply, str):
             raise RuntimeError(f"the writer process failed:\n{reply}")
-        return reply  # type: ignore[no-any-return]
+        return reply
 
     def _died(self) -> str:
         return f"the writer process ended unexpectedly (exit code {self._child.wait()})"
 
     def close(self) -> None:
         try:
-            self._to.close()  # end of input: the child exits
+            self._to.close()  # end of input: the child rolls back what was not flushed, and exits
         except BrokenPipeError:
             pass
         if self._child.wait(timeout=60) != 0:
@@ -156,18 +222,23 @@ class ProcessWriter:
 
 
 Writer = ThreadWriter | ProcessWriter
+FLUSH = "flush"  # the message that asks the child to commit
 
 
 def _contact_row(
-    facts: tuple[Any, ...], batch_id: int, encode: ingest.Encoder, flag: Callable[[bool], Any]
+    facts: tuple[Any, ...],
+    queues: dict[str, tuple[int, int | None]],
+    agents: dict[str, int],
+    batch_id: int,
+    encode: ingest.Encoder,
+    flag: Callable[[bool], Any],
 ) -> tuple[Any, ...]:
     """A contact in ingest.CONTACT_COLUMNS order. queue_log has no hold or after-call work: hold and
     acw stay unknown (None, never 0) and the contact completes when the talk ends."""
     (
         key,
-        queue_id,
-        touchpoint_id,
-        agent_id,
+        queue,
+        agent,
         customer,
         entry,
         answered,
@@ -181,6 +252,7 @@ def _contact_row(
         ring_no_answer,
     ) = facts
     completed = ended if outcome == "answered" and talk is not None else None
+    queue_id, touchpoint_id = queues[queue]
     return (
         SOURCE,
         key,
@@ -188,7 +260,7 @@ def _contact_row(
         queue_id,
         "voice",
         touchpoint_id,
-        agent_id,
+        agents[agent] if agent else None,
         customer,
         encode(entry),
         encode(answered),
@@ -211,39 +283,33 @@ def _contact_row(
     )
 
 
-def open_writer(
-    factory: SessionFactory,
-    location: str,
-    now: datetime,
-    known: set[str],
-    *,
-    batch_id: int,
-    bytes_to_read: int,
-) -> Writer:
+def open_writer(factory: SessionFactory, setup: StoreSetup, *, bytes_to_read: int) -> Writer:
     """A child process for a run with at least PROCESS_MIN_BYTES to read, a thread otherwise."""
     with factory() as session:
         url = session.get_bind().url
     in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
     if bytes_to_read < PROCESS_MIN_BYTES or in_memory:  # another process cannot see a memory database
-        return ThreadWriter(BatchStore(factory, location, now, known, batch_id))
-    return ProcessWriter(url.render_as_string(hide_password=False), location, now, known, batch_id)
+        return ThreadWriter(BatchStore(factory, setup))
+    return ProcessWriter(url.render_as_string(hide_password=False), setup)
 
 
 def serve() -> None:
-    """The child's loop: one reply per batch (its counts, or the error's traceback as text)."""
+    """The child's loop: one reply per message (a batch's counts, None for a flush, or the error's
+    traceback as text)."""
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr  # nothing else may write into the reply pipe
     requests = sys.stdin.buffer
-    parent, url, location, now, known, batch_id = pickle.load(requests)
+    parent, url, setup = pickle.load(requests)
     _die_with(parent)
-    store = BatchStore(session_factory(make_engine(url)), location, now, known, batch_id)
+    store = BatchStore(session_factory(make_engine(url)), setup)
     while True:
         try:
             batch = pickle.load(requests)
         except EOFError:
+            store.close()
             return
         try:
-            reply: StoreCounts | str = store.store(*batch)
+            reply: object = store.flush() if batch == FLUSH else store.store(*batch)
         except Exception:  # noqa: BLE001 - reported to the parent, which fails the run
             reply = traceback.format_exc()
         pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jobs.sources import asterisk
+from jobs.sources import asterisk, asterisk_store
 from jobs.sources.asterisk import ingest_queue_log, ingest_realtime_csv
 from jobs.sources.asterisk_gen import generate_queue_log
 from models.db import SessionFactory, make_engine, session_factory
@@ -450,6 +450,78 @@ def test_realtime_csv_forms(factory: SessionFactory, settings: Settings, tmp_pat
     assert (rejected.quarantined, rejected.contacts_loaded) == (1, 0)
 
 
+# --- the writer in its own process --------------------------------------------------------------------
+
+
+def test_child_process_writer_loads_exactly_what_the_thread_does(
+    factory: SessionFactory,
+    settings: Settings,
+    reference: SessionFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A big run writes from a child process, several batches per transaction: same rows, same counts
+    as the writer thread of a small run, on SQLite and PostgreSQL."""
+    log = tmp_path / "dirty.log"
+    generate_queue_log(log, lines=12_000, seed=5)  # duplicates, disorder, broken lines
+    now = last_time(log) + timedelta(minutes=1)
+    monkeypatch.setattr(asterisk, "BATCH_LINES", 1500)
+    monkeypatch.setattr(asterisk_store, "COMMIT_LINES", 4000)
+    monkeypatch.setattr(asterisk_store, "PROCESS_MIN_BYTES", 0)
+    spawned: list[asterisk_store.ProcessWriter] = []
+    monkeypatch.setattr(asterisk_store.ProcessWriter, "__init__", _recording(spawned))
+    in_child = run(factory, settings, log, now)
+    assert len(spawned) == 1
+    monkeypatch.setattr(asterisk_store, "PROCESS_MIN_BYTES", 1 << 40)
+    on_thread = run(reference, load_settings(database_url="sqlite://"), log, now)
+    counts = ("lines_read", "contacts_loaded", "duplicates_skipped", "quarantined", "segments_loaded")
+    assert [getattr(in_child, name) for name in counts] == [getattr(on_thread, name) for name in counts]
+    assert in_child.contacts_loaded > 1000
+    assert without_batch(stored_contacts(factory)) == without_batch(stored_contacts(reference))
+    assert stored_segments(factory) == stored_segments(reference)
+
+
+def _recording(spawned: list[Any]) -> Any:
+    original = asterisk_store.ProcessWriter.__init__
+
+    def init(self: asterisk_store.ProcessWriter, *args: Any) -> None:
+        original(self, *args)
+        spawned.append(self)
+
+    return init
+
+
+def test_child_writer_failure_fails_the_run_and_keeps_the_last_checkpoint(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database refuses a write in the child: the run fails with the child's reason, the job run
+    says so, and nothing of the failed transaction is kept."""
+    log = tmp_path / "queue_log"
+    generate_queue_log(log, lines=6000, seed=9, dirty=False)
+    engine = make_engine(sqlite_url)
+    factory = session_factory(engine)
+    with engine.begin() as conn:  # the first batch goes in; the second hits a refusing trigger
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse AFTER INSERT ON agentstatesegment "
+            "WHEN (SELECT count(*) FROM agentstatesegment) > 1500 "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+    monkeypatch.setattr(asterisk, "BATCH_LINES", 2000)
+    monkeypatch.setattr(asterisk_store, "COMMIT_LINES", 2000)
+    monkeypatch.setattr(asterisk_store, "PROCESS_MIN_BYTES", 0)
+    settings = load_settings(database_url=sqlite_url)
+    with pytest.raises(RuntimeError, match="disk says no"):
+        run(factory, settings, log, last_time(log))
+    with factory() as session:
+        job = session.execute(select(JobRun).order_by(JobRun.id.desc())).scalars().first()
+        point = session.execute(select(SourceCheckpoint)).scalar_one_or_none()
+        segments = session.execute(select(AgentStateSegment)).scalars().all()
+    assert job is not None and job.status == "failed" and "disk says no" in (job.error or "")
+    assert point is not None and 0 < point.offset < log.stat().st_size  # the committed batch only
+    assert 0 < len(segments) <= 1500
+    engine.dispose()
+
+
 # --- crash safety -----------------------------------------------------------------------------------------
 
 KILLED_RUN = """
@@ -462,7 +534,7 @@ from models.db import make_engine, session_factory
 from models.settings import load_settings
 
 url, log, batch, now, mode, pid_file = sys.argv[1:]
-asterisk.BATCH_LINES = int(batch)
+asterisk.BATCH_LINES = asterisk_store.COMMIT_LINES = int(batch)
 asterisk_store.PROCESS_MIN_BYTES = 0 if mode == "process" else 1 << 40
 load = asterisk_load.BatchLoader.load
 
@@ -529,6 +601,7 @@ def test_killed_run_then_rerun_equals_a_clean_run(
         assert not child.exists() or "zombie" in _proc_state(child), "the writer outlived its run"
 
     monkeypatch.setattr(asterisk, "BATCH_LINES", batch)
+    monkeypatch.setattr(asterisk_store, "COMMIT_LINES", batch)
     settings = load_settings(database_url=sqlite_url)
     rerun = ingest_queue_log(session_factory=factory, settings=settings, path=log, now=now)
     assert rerun.lines_read < 30_000  # resumed from the checkpoint, not from the start
