@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session, SQLModel
 
+from models.rollup_queue import unindexed
 from models.tables import Agent as AgentRow
 from models.tables import AgentStateSegment, Contact, Quarantine, Queue, SourceCheckpoint
 from models.timegrid import interval_of
@@ -322,10 +323,10 @@ def load_recent_contacts(*, session: Session, source: str, since: datetime) -> l
         select(*columns, QUEUE.c.name.label("queue"), AGENT.c.code.label("agent"))
         .join(QUEUE, QUEUE.c.id == CONTACT.c.queue_id)
         .outerjoin(AGENT, AGENT.c.id == CONTACT.c.agent_id)
-        .where(CONTACT.c.source == source)
     )
-    waiting = base.where(CONTACT.c.outcome == "waiting")
-    recent = base.where(
+    waiting = base.where(unindexed(CONTACT.c.source, "") == source, CONTACT.c.outcome == "waiting")
+    recent = base.where(  # read by ix_contact_source_interval
+        CONTACT.c.source == source,
         CONTACT.c.offered_interval >= interval_of(since),
         CONTACT.c.offered_at >= since,
         CONTACT.c.outcome != "waiting",
@@ -344,7 +345,11 @@ def close_stale_contacts(*, session: Session, source: str, before: datetime, bat
     """METRICS.md "Contacts that never end": waiting longer than stale_after -> unknown (not abandoned)."""
     stmt = (
         update(CONTACT)
-        .where(CONTACT.c.source == source, CONTACT.c.outcome == "waiting", CONTACT.c.offered_at < before)
+        .where(  # read by the outcome index: few contacts wait
+            unindexed(CONTACT.c.source, "") == source,
+            CONTACT.c.outcome == "waiting",
+            CONTACT.c.offered_at < before,
+        )
         .values(outcome="unknown", batch_id=batch_id)
     )
     return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]

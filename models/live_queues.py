@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models import metrics
-from models.rollup_queue import chunks, epoch_ms
+from models.rollup_queue import chunks, epoch_ms, unindexed
 from models.settings import Settings
 from models.tables import Contact, QueueInterval, SurveyResponse
 from models.timegrid import local_day_bounds
@@ -48,13 +48,6 @@ def frame_in(
     parts = [frame(session, build(chunk), columns) for chunk in chunks(sorted(set(values)))]
     kept = [p for p in parts if not p.empty]
     return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=columns)
-
-
-def unindexed(column: Any, neutral: str | int) -> Any:
-    """`column || ''` or `column + 0`: the same value, but no index of the column can serve it.
-    SQLite has no statistics without ANALYZE, and its guesses would pick, e.g., the outcome index
-    for "answered" (most of history) or one queue's index over its whole history."""
-    return column + neutral
 
 
 _QI_SUMS = [

@@ -73,6 +73,13 @@ def epoch_ms(session: Session, column: Any) -> ColumnElement[int]:
     return cast(func.round((func.julianday(column) - 2440587.5) * 86400000.0), BigInteger)
 
 
+def unindexed(column: Any, neutral: str | int) -> Any:
+    """`column || ''` or `column + 0`: the same value, but no index of the column can serve it.
+    SQLite has no statistics without ANALYZE, and its guesses would pick, e.g., the outcome index
+    for "answered" (most of history) or one queue's index over its whole history."""
+    return column + neutral
+
+
 def to_ms(moment: datetime) -> int:
     return int(round(moment.timestamp() * 1000))
 
