@@ -40,7 +40,7 @@ class IngestResult:
 
 
 class BatchLoader:
-    """The state of one run: machine, dimension cache, counters and the writer thread."""
+    """The state of one run: the machine, the counters and the writer (a thread or a child process)."""
 
     def __init__(
         self, factory: SessionFactory, settings: Settings, location: str, run: RunRecord, now: datetime

@@ -79,16 +79,37 @@ class BatchStore:
         lines: int,
     ) -> StoreCounts:
         """One batch: `facts` as built by asterisk_load (queue name and agent code, times in epoch
-        seconds), `seg_facts` (agent code, state, reason, start, end)."""
+        seconds), `seg_facts` (agent code, state, reason, start, end). On any error the open
+        transaction is rolled back."""
         try:
-            counts = self._write(self._session(), facts, seg_facts, quarantine, checkpoint, lines)
+            session = self._session()
+            setup, encode, flag = self.setup, self.encode, ingest.flag_encoder(session=session)
+            assert encode is not None
+            queues = self.dims.queue_ids(session=session, names={f[1] for f in facts})
+            codes = {f[2] for f in facts if f[2]} | {s[0] for s in seg_facts}
+            agents = self.dims.agent_ids(session=session, codes=codes)
+            rows = [_contact_row(f, queues, agents, setup.batch_id, encode, flag) for f in facts]
+            seg_rows = [
+                (SOURCE, setup.batch_id, agents[code], state, reason, encode(start), encode(end))
+                for code, state, reason, start, end in seg_facts
+            ]
+            written, duplicates = ingest.write_contacts(
+                session=session, source=SOURCE, rows=rows, known=self.known
+            )
+            segments = ingest.write_segments(session=session, rows=seg_rows)
+            stored = ingest.add_quarantine(session=session, rows=quarantine)
+            ingest.save_checkpoint(
+                session=session, source=SOURCE, location=setup.location, now=setup.now, **checkpoint
+            )
+            before = len(self.loaded)
+            self.loaded.update(written)
             self.uncommitted += lines
             if self.uncommitted >= self.setup.commit_lines:
                 self.flush()
         except BaseException:
             self.close()
             raise
-        return counts
+        return StoreCounts(lines, len(self.loaded) - before, segments, duplicates, stored)
 
     def flush(self) -> None:
         if self.session is not None:
@@ -106,37 +127,6 @@ class BatchStore:
             self.session = self.factory()
             self.encode = ingest.stamp_encoder(session=self.session)  # memoised: instants recur
         return self.session
-
-    def _write(
-        self,
-        session: Session,
-        facts: list[tuple[Any, ...]],
-        seg_facts: list[tuple[Any, ...]],
-        quarantine: list[dict[str, Any]],
-        checkpoint: dict[str, Any],
-        lines: int,
-    ) -> StoreCounts:
-        setup, encode, flag = self.setup, self.encode, ingest.flag_encoder(session=session)
-        assert encode is not None
-        queues = self.dims.queue_ids(session=session, names={f[1] for f in facts})
-        codes = {f[2] for f in facts if f[2]} | {s[0] for s in seg_facts}
-        agents = self.dims.agent_ids(session=session, codes=codes)
-        rows = [_contact_row(f, queues, agents, setup.batch_id, encode, flag) for f in facts]
-        seg_rows = [
-            (SOURCE, setup.batch_id, agents[code], state, reason, encode(start), encode(end))
-            for code, state, reason, start, end in seg_facts
-        ]
-        written, duplicates = ingest.write_contacts(
-            session=session, source=SOURCE, rows=rows, known=self.known
-        )
-        segments = ingest.write_segments(session=session, rows=seg_rows)
-        stored = ingest.add_quarantine(session=session, rows=quarantine)
-        ingest.save_checkpoint(
-            session=session, source=SOURCE, location=setup.location, now=setup.now, **checkpoint
-        )
-        before = len(self.loaded)
-        self.loaded.update(written)
-        return StoreCounts(lines, len(self.loaded) - before, segments, duplicates, stored)
 
 
 class ThreadWriter:
@@ -217,8 +207,13 @@ class ProcessWriter:
             self._to.close()  # end of input: the child rolls back what was not flushed, and exits
         except BrokenPipeError:
             pass
-        if self._child.wait(timeout=60) != 0:
+        try:
+            self._child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
             self._child.kill()
+            self._child.wait()
+        finally:
+            self._from.close()
 
 
 Writer = ThreadWriter | ProcessWriter
