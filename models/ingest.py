@@ -315,21 +315,27 @@ def write_segments(*, session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
     )
 
 
-def load_recent_contacts(*, session: Session, source: str, since: datetime) -> list[dict[str, Any]]:
-    """Contacts a reader must know at start: every waiting one, and any other offered since `since`
-    (answered ones still talking, and ended ones that a duplicate outcome could still hit)."""
+def load_recent_contacts(
+    *, session: Session, source: str, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """Contacts a reader must know at start: every waiting one, and any other offered from `since` to
+    `until` (answered ones still talking, and ended ones that a duplicate outcome could still hit).
+    Both read by an index that narrows them to a few rows: the outcome index (few contacts wait)
+    and the time window (not the source, which is its whole history; nor an open-ended time range,
+    which is everything after an old log's clock)."""
     columns = [CONTACT.c[name] for name in RELOAD_COLUMNS]
     base = (
         select(*columns, QUEUE.c.name.label("queue"), AGENT.c.code.label("agent"))
         .join(QUEUE, QUEUE.c.id == CONTACT.c.queue_id)
         .outerjoin(AGENT, AGENT.c.id == CONTACT.c.agent_id)
+        .where(unindexed(CONTACT.c.source, "") == source)
     )
-    waiting = base.where(unindexed(CONTACT.c.source, "") == source, CONTACT.c.outcome == "waiting")
-    recent = base.where(  # read by ix_contact_source_interval
-        CONTACT.c.source == source,
-        CONTACT.c.offered_interval >= interval_of(since),
+    waiting = base.where(CONTACT.c.outcome == "waiting")
+    recent = base.where(
+        CONTACT.c.offered_interval.between(interval_of(since), interval_of(until)),
         CONTACT.c.offered_at >= since,
-        CONTACT.c.outcome != "waiting",
+        CONTACT.c.offered_at <= until,
+        unindexed(CONTACT.c.outcome, "") != "waiting",
     )
     found = []
     for query in (waiting, recent):

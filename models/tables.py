@@ -110,8 +110,6 @@ class Contact(SQLModel, table=True):
         Index("ix_contact_queue_interval", "queue_id", "offered_interval"),
         Index("ix_contact_agent_completed", "agent_id", "completed_interval"),
         Index("ix_contact_customer", "customer_key", "offered_at"),
-        # an ingest run restores its source's recent contacts (sources' histories may not overlap)
-        Index("ix_contact_source_interval", "source", "offered_interval"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
