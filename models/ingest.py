@@ -99,7 +99,7 @@ class _Stamps(dict[float | None, Any]):
         super().__init__({None: None})
         self.zone = "" if sqlite else "+00"
         self.days: dict[float, str] = {}
-        self.whole_seconds = [f"{time}.000000{self.zone}" for time in _times_of_day()]
+        self.whole_seconds = _whole_seconds(self.zone)
 
     def __missing__(self, epoch: float) -> Any:
         if len(self) > 300_000:
@@ -124,6 +124,12 @@ class _Stamps(dict[float | None, Any]):
     def _day(self, day: float) -> str:
         prefix = self.days[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d ")
         return prefix
+
+
+@cache
+def _whole_seconds(zone: str) -> list[str]:
+    """The text of each whole second of a day, with its fraction and zone suffix."""
+    return [f"{time}.000000{zone}" for time in _times_of_day()]
 
 
 @cache

@@ -19,7 +19,7 @@ from models import ingest
 from models.db import SessionFactory, session_scope
 from models.settings import Settings
 
-FUTURE_SLACK_S = 86_400.0  # a day: clocks of the PBX and of this machine may disagree
+FUTURE_SLACK_S = 86_400.0  # lines dated more than a day after `now` are corrupt (quarantined)
 Reject = tuple[int, str, str]  # (line number, reason, raw text)
 
 

@@ -68,6 +68,7 @@ class BatchStore:
         self.dims = ingest.Dimensions(channel="voice", agent_timezone=setup.agent_timezone)
         self.session: Session | None = None
         self.encode: ingest.Encoder | None = None
+        self.flag: Callable[[bool], Any] | None = None
         self.uncommitted = 0
 
     def store(
@@ -83,8 +84,8 @@ class BatchStore:
         transaction is rolled back."""
         try:
             session = self._session()
-            setup, encode, flag = self.setup, self.encode, ingest.flag_encoder(session=session)
-            assert encode is not None
+            setup, encode, flag = self.setup, self.encode, self.flag
+            assert encode is not None and flag is not None
             queues = self.dims.queue_ids(session=session, names={f[1] for f in facts})
             codes = {f[2] for f in facts if f[2]} | {s[0] for s in seg_facts}
             agents = self.dims.agent_ids(session=session, codes=codes)
@@ -126,6 +127,7 @@ class BatchStore:
         if self.session is None:
             self.session = self.factory()
             self.encode = ingest.stamp_encoder(session=self.session)  # memoised: instants recur
+            self.flag = ingest.flag_encoder(session=self.session)
         return self.session
 
 
