@@ -23,7 +23,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 def make_engine(database_url: str) -> Engine:
     """One engine per process. SQLite gets WAL (readers never block the writer), a busy timeout, and
     temporary structures in memory (an INSERT of many rows inside a transaction keeps a statement
-    journal of every page it touches: on disk that was a third of the ingest's page writes).
+    journal of every page it touches: on disk, two thirds of the ingest's page writes).
     PostgreSQL plans each statement for its own parameters (see below)."""
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]

@@ -105,9 +105,10 @@ class Queue(SQLModel, table=True):
 # The two fact tables the loaders fill by the million (Contact, AgentStateSegment) declare no foreign
 # keys on their dimension ids: those ids only ever come from the dimension rows themselves (the
 # loaders create or look them up in the same transaction: models.ingest.Dimensions, the simulator),
-# and no code deletes a queue, agent or touchpoint. A per-row key check cost more than the insert
-# itself on PostgreSQL (measured on a 2M-line queue_log into the `large` demo: 31k lines/s with the
-# checks, 72k without; SQLite ~10%). tests/integration/test_fact_integrity.py holds the guarantee.
+# and no code deletes a queue, agent, touchpoint or contact. A per-row key check cost more than the
+# insert itself on PostgreSQL (measured on a 2M-line queue_log into the `large` demo: 31k lines/s
+# with the checks, 57-72k without; SQLite ~10%). tests/integration/test_fact_integrity.py holds the
+# guarantee, for these and for the pre-aggregates below.
 
 
 class Contact(SQLModel, table=True):
@@ -206,6 +207,9 @@ class SurveyResponse(SQLModel, table=True):
 
 
 # --- Pre-aggregates (read by pages) --------------------------------------------------------------
+# Written only by the refresh, from the facts, and rebuilt whole by `refresh --full`: like the fact
+# tables (see above Contact) they declare no foreign keys, whose per-row checks were a third of
+# their write time on PostgreSQL.
 
 
 class QueueInterval(SQLModel, table=True):
@@ -214,7 +218,7 @@ class QueueInterval(SQLModel, table=True):
 
     __table_args__ = (Index("ix_queueinterval_date", "local_date"),)
 
-    queue_id: int = Field(foreign_key="queue.id", primary_key=True)
+    queue_id: int = Field(primary_key=True)
     interval_start: int = Field(sa_type=BigInteger, primary_key=True)
     local_date: date
     offered: int = 0
@@ -260,7 +264,7 @@ class AgentInterval(SQLModel, table=True):
 
     __table_args__ = (Index("ix_agentinterval_date", "local_date"),)
 
-    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    agent_id: int = Field(primary_key=True)
     interval_start: int = Field(sa_type=BigInteger, primary_key=True)
     local_date: date
     staffed_s: float = 0.0
@@ -279,7 +283,7 @@ class AgentDay(SQLModel, table=True):
 
     __table_args__ = (Index("ix_agentday_date", "local_date"),)
 
-    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    agent_id: int = Field(primary_key=True)
     local_date: date = Field(primary_key=True)
     staffed_s: float = 0.0
     available_s: float = 0.0
@@ -330,9 +334,9 @@ class EffortAnswer(SQLModel, table=True):
 
     __table_args__ = (Index("ix_effortanswer_interval", "offered_interval"),)
 
-    survey_id: int = Field(foreign_key="surveyresponse.id", primary_key=True)
-    contact_id: int = Field(foreign_key="contact.id", index=True)
-    queue_id: int = Field(foreign_key="queue.id")
+    survey_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # SurveyResponse.id
+    contact_id: int = Field(index=True)  # Contact.id
+    queue_id: int
     offered_interval: int = Field(sa_type=BigInteger)
     offered_ms: int = Field(sa_type=BigInteger)
     channel: str
@@ -356,13 +360,13 @@ class JourneyStep(SQLModel, table=True):
 
     __table_args__ = (Index("ix_journeystep_interval", "offered_interval"),)
 
-    contact_id: int = Field(foreign_key="contact.id", primary_key=True)
+    contact_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # Contact.id
     offered_interval: int = Field(sa_type=BigInteger)
-    queue_id: int = Field(foreign_key="queue.id")
+    queue_id: int
     touchpoint_id: int | None = None
     channel: str
     from_interval: int = Field(sa_type=BigInteger)
-    from_queue: int = Field(foreign_key="queue.id")
+    from_queue: int  # Queue.id
     from_touchpoint: int | None = None
     from_channel: str
 

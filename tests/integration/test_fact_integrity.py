@@ -1,6 +1,7 @@
-"""Contact and AgentStateSegment declare no foreign keys on their queue, agent and touchpoint ids
-(models/tables.py says why). The guarantee moves to the code: every loader takes those ids from the
-dimension rows it created or found, and nothing deletes a dimension row. Both halves are checked here.
+"""The fact tables (Contact, AgentStateSegment) and the pre-aggregates declare no foreign keys on
+the ids they hold (models/tables.py says why). The guarantee moves to the code: every loader takes
+those ids from the rows it created or found, the refresh takes them from the facts, and nothing
+deletes a queue, agent, touchpoint or contact. Both halves are checked here.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import ast
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -17,30 +19,61 @@ from jobs.sources.files import ingest_path
 from jobs.sources.simulator import seed_demo
 from models.db import SessionFactory
 from models.settings import Settings
-from models.tables import Agent, AgentStateSegment, Contact, Queue, Touchpoint
+from models.tables import (
+    Agent,
+    AgentDay,
+    AgentInterval,
+    AgentStateSegment,
+    Contact,
+    EffortAnswer,
+    JourneyStep,
+    Queue,
+    QueueInterval,
+    SurveyResponse,
+    Touchpoint,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-DIMENSIONS = {"Agent": "agent", "Queue": "queue", "Touchpoint": "touchpoint"}
+REFERENCED = {"Agent": "agent", "Queue": "queue", "Touchpoint": "touchpoint", "Contact": "contact"}
 
 
-def orphans(factory: SessionFactory) -> dict[str, int]:
-    """Fact rows whose dimension id names no stored row, per reference."""
-    references = [
+def references() -> list[tuple[str, type, Any, Any]]:
+    """(name, table, id column, the column it names) of every id these tables hold undeclared."""
+    return [
         ("contact.queue_id", Contact, Contact.queue_id, Queue.id),
         ("contact.agent_id", Contact, Contact.agent_id, Agent.id),
         ("contact.touchpoint_id", Contact, Contact.touchpoint_id, Touchpoint.id),
         ("agentstatesegment.agent_id", AgentStateSegment, AgentStateSegment.agent_id, Agent.id),
+        ("queueinterval.queue_id", QueueInterval, QueueInterval.queue_id, Queue.id),
+        ("agentinterval.agent_id", AgentInterval, AgentInterval.agent_id, Agent.id),
+        ("agentday.agent_id", AgentDay, AgentDay.agent_id, Agent.id),
+        ("effortanswer.survey_id", EffortAnswer, EffortAnswer.survey_id, SurveyResponse.id),
+        ("effortanswer.contact_id", EffortAnswer, EffortAnswer.contact_id, Contact.id),
+        ("effortanswer.queue_id", EffortAnswer, EffortAnswer.queue_id, Queue.id),
+        ("journeystep.contact_id", JourneyStep, JourneyStep.contact_id, Contact.id),
+        ("journeystep.queue_id", JourneyStep, JourneyStep.queue_id, Queue.id),
+        ("journeystep.from_queue", JourneyStep, JourneyStep.from_queue, Queue.id),
     ]
+
+
+def orphans(factory: SessionFactory) -> dict[str, int]:
+    """Rows whose id names no stored row, per reference."""
     found = {}
     with factory() as session:
-        for name, fact, column, target in references:
+        for name, table, column, target in references():
             query = (
                 select(func.count())
-                .select_from(fact)
+                .select_from(table)
                 .where(column.is_not(None), column.not_in(select(target)))  # type: ignore[union-attr]
             )
             found[name] = session.execute(query).scalar_one()
     return found
+
+
+def row_counts(factory: SessionFactory) -> dict[str, int]:
+    with factory() as session:
+        tables = {table for _, table, _, _ in references()}
+        return {t.__name__: session.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
 
 
 def test_the_orphan_check_can_fail(factory: SessionFactory) -> None:
@@ -86,16 +119,14 @@ def test_every_loader_leaves_fact_ids_pointing_at_stored_dimensions(
         ingest_path(session_factory=factory, settings=settings, kind=kind, path=path, now=now)
     with factory() as session:
         sources = dict(session.execute(select(Contact.source, func.count()).group_by(Contact.source)).all())
-        segments = session.execute(select(func.count()).select_from(AgentStateSegment)).scalar_one()
     assert {"sim", "asterisk", "connect", "csv"} <= sources.keys(), sources
-    assert segments > 0
-    assert orphans(factory) == dict.fromkeys(
-        ["contact.queue_id", "contact.agent_id", "contact.touchpoint_id", "agentstatesegment.agent_id"], 0
-    )
+    assert all(count > 0 for count in row_counts(factory).values()), row_counts(factory)  # refreshed too
+    assert orphans(factory) == {name: 0 for name, *_ in references()}
 
 
 def dimension_deletes(source: str) -> list[str]:
-    """Statements in `source` that delete agent, queue or touchpoint rows."""
+    """Statements in `source` that delete agent, queue, touchpoint or contact rows (a query builder, an
+    ORM `session.delete(agent)`, or SQL text)."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if (
@@ -103,9 +134,11 @@ def dimension_deletes(source: str) -> list[str]:
             and getattr(node.func, "id", getattr(node.func, "attr", None)) == "delete"
         ):
             names = {getattr(arg, "id", getattr(arg, "attr", "")) for arg in node.args}
-            found += sorted(names & (DIMENSIONS.keys() | {name.upper() for name in DIMENSIONS}))
+            found += sorted(
+                names & {spelling for name in REFERENCED for spelling in (name, name.upper(), name.lower())}
+            )
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            pattern = r"\bDELETE\s+FROM\s+\"?(" + "|".join(DIMENSIONS.values()) + r")\b"
+            pattern = r"\bDELETE\s+FROM\s+\"?(" + "|".join(REFERENCED.values()) + r")\b"
             found += re.findall(pattern, node.value, flags=re.IGNORECASE)
     return found
 
@@ -114,6 +147,7 @@ def test_the_delete_finder_sees_builders_and_sql_text() -> None:
     assert dimension_deletes("session.execute(delete(Agent).where(Agent.id == 1))") == ["Agent"]
     assert dimension_deletes("q = sa.delete(QUEUE)") == ["QUEUE"]
     assert dimension_deletes("conn.exec_driver_sql('DELETE FROM touchpoint WHERE id = 1')") == ["touchpoint"]
+    assert dimension_deletes("session.delete(contact)") == ["contact"]
     assert dimension_deletes("session.execute(delete(AgentDay))") == []
 
 

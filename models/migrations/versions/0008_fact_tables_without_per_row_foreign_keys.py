@@ -1,8 +1,9 @@
-"""fact tables without per-row foreign key checks
+"""fact and aggregate tables without per-row foreign key checks
 
-Contact and AgentStateSegment no longer declare foreign keys on their queue, agent and touchpoint ids
-(see the note above Contact in models/tables.py): on PostgreSQL a per-row key check cost more than the
-insert itself. SQLite rebuilds both tables (batch mode); PostgreSQL drops the constraints in place.
+The fact tables (contact, agentstatesegment) and the pre-aggregates the refresh rewrites no longer
+declare foreign keys (see the notes above Contact and QueueInterval in models/tables.py): on
+PostgreSQL a per-row key check cost more than the insert itself. SQLite rebuilds the tables (batch
+mode); PostgreSQL drops the constraints in place.
 
 Revision ID: 0008
 Revises: 0007
@@ -21,6 +22,11 @@ NAMES = {"fk": "%(table_name)s_%(column_0_name)s_fkey"}
 DROPPED = {
     "contact": [("queue_id", "queue"), ("touchpoint_id", "touchpoint"), ("agent_id", "agent")],
     "agentstatesegment": [("agent_id", "agent")],
+    "queueinterval": [("queue_id", "queue")],
+    "agentinterval": [("agent_id", "agent")],
+    "agentday": [("agent_id", "agent")],
+    "effortanswer": [("survey_id", "surveyresponse"), ("contact_id", "contact"), ("queue_id", "queue")],
+    "journeystep": [("contact_id", "contact"), ("queue_id", "queue"), ("from_queue", "queue")],
 }
 
 
