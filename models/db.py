@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from models.settings import Settings
@@ -90,8 +90,11 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
     On SQLite a migration may rebuild a table (copy, drop, rename: SQLite's way to drop a constraint),
     and dropping a table that others reference is refused while foreign keys are enforced. So, as
     SQLite documents for such changes, enforcement is off for the upgrade (it can only change outside a
-    transaction), and the keys are checked before it commits."""
+    transaction), and an upgrade that leaves more broken keys than it found is rolled back (checked
+    only when a migration runs: the check reads every referencing table)."""
     from alembic import command
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.connect() as connection:
@@ -101,16 +104,23 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
             connection.commit()  # SQLAlchemy began a transaction around the pragma: end it
         try:
             with connection.begin():
+                current = MigrationContext.configure(connection).get_current_revision()
+                target = ScriptDirectory.from_config(cfg).as_revision_number(revision)
+                checked = sqlite and current != target
+                broken = _broken_keys(connection) if checked else 0
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, revision)
-                if sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-                    if broken:
-                        raise RuntimeError(f"the upgrade broke foreign keys: {broken[:5]}")
+                if checked and _broken_keys(connection) > broken:
+                    raise RuntimeError("the schema upgrade broke foreign keys; it was rolled back")
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+
+
+def _broken_keys(connection: Connection) -> int:
+    """SQLite: rows whose foreign key names no stored row."""
+    return len(connection.exec_driver_sql("PRAGMA foreign_key_check").all())
 
 
 def open_database(settings: Settings) -> tuple[Engine, SessionFactory]:

@@ -208,8 +208,8 @@ class SurveyResponse(SQLModel, table=True):
 
 # --- Pre-aggregates (read by pages) --------------------------------------------------------------
 # Written only by the refresh, from the facts, and rebuilt whole by `refresh --full`: like the fact
-# tables (see above Contact) they declare no foreign keys, whose per-row checks were a third of
-# their write time on PostgreSQL.
+# tables (see above Contact) they declare no foreign keys, whose per-row checks were most of their
+# write time on PostgreSQL (COPY of ~2k agent intervals: 41 ms with them, 10-15 ms without).
 
 
 class QueueInterval(SQLModel, table=True):

@@ -18,6 +18,8 @@ from models.ingest import _Stamps
         (0, "1970-01-01 00:00:00.000000"),
         (86_399.9999996, "1970-01-02 00:00:00.000000"),  # microseconds round up into the next day
         (951_782_400.5, "2000-02-29 00:00:00.500000"),
+        (1_699_919_999, "2023-11-13 23:59:59.000000"),  # the last second of the last hour
+        (1_699_883_107.5, "2023-11-13 13:45:07.500000"),
     ],
 )
 def test_stamp_text(epoch: float, text: str) -> None:
