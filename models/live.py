@@ -22,9 +22,8 @@ from sqlmodel import Session
 from models import access, metrics, staffing
 from models import live_agents as la
 from models import live_queues as lq
-from models.live_queues import frame, frame_in
 from models.rollup import REFRESH_JOB
-from models.rollup_queue import to_ms
+from models.rollup_queue import frame, frame_in, to_ms
 from models.settings import Settings
 from models.tables import Agent, AgentDay, AgentInterval, Contact, JobRun, Queue, Site, Team
 from models.timegrid import BASE_INTERVAL_S, local_date_of, local_day_bounds

@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from models import metrics
 from models import rollup_agent as ra
-from models.live_queues import frame_in
 from models.rollup_agent import schedule_columns, state_columns
+from models.rollup_queue import frame_in
 from models.tables import Agent, AgentStateSegment, ScheduleSegment
 
 if TYPE_CHECKING:

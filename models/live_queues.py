@@ -5,7 +5,6 @@ survey comments, and the call-back list. Reads today's QueueInterval rows and sm
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models import metrics
-from models.rollup_queue import chunks, epoch_ms, unindexed
+from models.rollup_queue import epoch_ms, frame_in, unindexed
 from models.settings import Settings
 from models.tables import Contact, QueueInterval, SurveyResponse
 from models.timegrid import local_day_bounds
@@ -28,26 +27,6 @@ if TYPE_CHECKING:
 HANDLING = ("on_contact", "acw")
 QUEUE_FLAGS = ("sl_breach", "abandon_breach", "wait_breach")
 COMMENT_LIMIT = 20
-
-
-def frame(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
-    """Rows of a Core select as a DataFrame. Plain DBAPI tuples: the live reads select only ints,
-    floats, text and booleans (times as epoch ms), so no per-row result processing is needed."""
-    result = session.connection().execute(stmt)
-    try:
-        rows = result.cursor.fetchall() if result.cursor is not None else result.all()
-    finally:
-        result.close()
-    return pd.DataFrame.from_records(rows, columns=columns)
-
-
-def frame_in(
-    session: Session, build: Callable[[list[Any]], Any], values: Iterable[Any], columns: list[str]
-) -> pd.DataFrame:
-    """`frame` over a statement built per chunk of an IN (...) list, concatenated."""
-    parts = [frame(session, build(chunk), columns) for chunk in chunks(sorted(set(values)))]
-    kept = [p for p in parts if not p.empty]
-    return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=columns)
 
 
 _QI_SUMS = [

@@ -92,6 +92,11 @@ def chunks(values: Iterable[Any], size: int = IN_CHUNK) -> Iterable[list[Any]]:
 
 
 Columns = Mapping[str, str | None]  # column name -> dtype to enforce (None: keep what was read)
+Names = Columns | Sequence[str]  # or just the names: every dtype as read (the live reads)
+
+
+def _dtypes(columns: Names) -> Columns:
+    return columns if isinstance(columns, Mapping) else dict.fromkeys(columns)
 
 
 def typed(df: pd.DataFrame, columns: Columns) -> pd.DataFrame:
@@ -110,13 +115,14 @@ def _empty(columns: tuple[tuple[str, str | None], ...]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t or object) for c, t in columns})
 
 
-def frame(session: Session, stmt: Any, columns: Columns) -> pd.DataFrame:
+def frame(session: Session, stmt: Any, columns: Names) -> pd.DataFrame:
     """Run a Core select and return its rows as a DataFrame with the given columns and dtypes.
 
     Rows come straight from the DBAPI cursor as plain tuples: the selected columns need no result
     processing (ints, floats, text, booleans), and building Row objects for millions of facts would
     cost more than the query itself.
     """
+    columns = _dtypes(columns)
     result = session.connection().execute(stmt)
     try:
         rows = result.cursor.fetchall() if result.cursor is not None else result.all()
@@ -134,9 +140,10 @@ def frame(session: Session, stmt: Any, columns: Columns) -> pd.DataFrame:
 
 
 def frame_in(
-    session: Session, build: Callable[[list[Any]], Any], values: Iterable[Any], columns: Columns
+    session: Session, build: Callable[[list[Any]], Any], values: Iterable[Any], columns: Names
 ) -> pd.DataFrame:
     """`frame` over a statement built per chunk of an IN (...) list, concatenated."""
+    columns = _dtypes(columns)
     parts = [frame(session, build(chunk), columns) for chunk in chunks(sorted(set(values)))]
     return concat(parts, columns)
 
