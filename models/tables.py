@@ -218,7 +218,7 @@ class QueueInterval(SQLModel, table=True):
 
     __table_args__ = (Index("ix_queueinterval_date", "local_date"),)
 
-    queue_id: int = Field(primary_key=True)
+    queue_id: int = Field(primary_key=True)  # Queue.id
     interval_start: int = Field(sa_type=BigInteger, primary_key=True)
     local_date: date
     offered: int = 0
@@ -264,7 +264,7 @@ class AgentInterval(SQLModel, table=True):
 
     __table_args__ = (Index("ix_agentinterval_date", "local_date"),)
 
-    agent_id: int = Field(primary_key=True)
+    agent_id: int = Field(primary_key=True)  # Agent.id
     interval_start: int = Field(sa_type=BigInteger, primary_key=True)
     local_date: date
     staffed_s: float = 0.0
@@ -283,7 +283,7 @@ class AgentDay(SQLModel, table=True):
 
     __table_args__ = (Index("ix_agentday_date", "local_date"),)
 
-    agent_id: int = Field(primary_key=True)
+    agent_id: int = Field(primary_key=True)  # Agent.id
     local_date: date = Field(primary_key=True)
     staffed_s: float = 0.0
     available_s: float = 0.0
@@ -336,7 +336,7 @@ class EffortAnswer(SQLModel, table=True):
 
     survey_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # SurveyResponse.id
     contact_id: int = Field(index=True)  # Contact.id
-    queue_id: int
+    queue_id: int  # Queue.id
     offered_interval: int = Field(sa_type=BigInteger)
     offered_ms: int = Field(sa_type=BigInteger)
     channel: str
@@ -362,7 +362,7 @@ class JourneyStep(SQLModel, table=True):
 
     contact_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # Contact.id
     offered_interval: int = Field(sa_type=BigInteger)
-    queue_id: int
+    queue_id: int  # Queue.id
     touchpoint_id: int | None = None
     channel: str
     from_interval: int = Field(sa_type=BigInteger)

@@ -101,7 +101,7 @@ def test_the_orphan_check_can_fail(factory: SessionFactory) -> None:
     assert orphans(factory)["contact.queue_id"] == 0
 
 
-def test_every_loader_leaves_fact_ids_pointing_at_stored_dimensions(
+def test_every_loader_and_the_refresh_leave_each_id_naming_a_stored_row(
     factory: SessionFactory, settings: Settings, shared_data: Path, tmp_path: Path
 ) -> None:
     now = datetime(2024, 6, 1, tzinfo=UTC)
@@ -124,7 +124,7 @@ def test_every_loader_leaves_fact_ids_pointing_at_stored_dimensions(
     assert orphans(factory) == {name: 0 for name, *_ in references()}
 
 
-def dimension_deletes(source: str) -> list[str]:
+def referenced_deletes(source: str) -> list[str]:
     """Statements in `source` that delete agent, queue, touchpoint or contact rows (a query builder, an
     ORM `session.delete(agent)`, or SQL text)."""
     found = []
@@ -144,14 +144,14 @@ def dimension_deletes(source: str) -> list[str]:
 
 
 def test_the_delete_finder_sees_builders_and_sql_text() -> None:
-    assert dimension_deletes("session.execute(delete(Agent).where(Agent.id == 1))") == ["Agent"]
-    assert dimension_deletes("q = sa.delete(QUEUE)") == ["QUEUE"]
-    assert dimension_deletes("conn.exec_driver_sql('DELETE FROM touchpoint WHERE id = 1')") == ["touchpoint"]
-    assert dimension_deletes("session.delete(contact)") == ["contact"]
-    assert dimension_deletes("session.execute(delete(AgentDay))") == []
+    assert referenced_deletes("session.execute(delete(Agent).where(Agent.id == 1))") == ["Agent"]
+    assert referenced_deletes("q = sa.delete(QUEUE)") == ["QUEUE"]
+    assert referenced_deletes("conn.exec_driver_sql('DELETE FROM touchpoint WHERE id = 1')") == ["touchpoint"]
+    assert referenced_deletes("session.delete(contact)") == ["contact"]
+    assert referenced_deletes("session.execute(delete(AgentDay))") == []
 
 
-def test_no_code_deletes_a_dimension_row() -> None:
+def test_no_code_deletes_a_row_those_ids_name() -> None:
     files = [
         ROOT / "dashboard.py",
         *(p for d in ("models", "jobs", "pages", "ui") for p in (ROOT / d).rglob("*.py")),
@@ -159,6 +159,6 @@ def test_no_code_deletes_a_dimension_row() -> None:
     found = {
         str(path.relative_to(ROOT)): hits
         for path in files
-        if "migrations" not in path.parts and (hits := dimension_deletes(path.read_text(encoding="utf-8")))
+        if "migrations" not in path.parts and (hits := referenced_deletes(path.read_text(encoding="utf-8")))
     }
     assert found == {}
