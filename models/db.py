@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from models.settings import Settings
@@ -46,10 +46,11 @@ def make_engine(database_url: str) -> Engine:
     # fifth run, and a generic plan chosen while a table was small (a seed or a first load filling it
     # inside one transaction, with no statistics yet) stays cached while the table grows: a lookup by
     # source key turned into a scan of the whole table (measured: seeding `large` never finished).
-    options = "-c plan_cache_mode=force_custom_plan"
-    return create_engine(
-        database_url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"options": options}
-    )
+    # Added to any `options` the URL carries (connect_args would replace them: a search_path, say).
+    url = make_url(database_url)
+    options = " ".join(filter(None, [url.query.get("options"), "-c plan_cache_mode=force_custom_plan"]))
+    url = url.update_query_dict({"options": options})
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
 def session_factory(engine: Engine) -> SessionFactory:
