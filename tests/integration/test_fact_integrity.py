@@ -37,30 +37,29 @@ ROOT = Path(__file__).resolve().parents[2]
 REFERENCED = {"Agent": "agent", "Queue": "queue", "Touchpoint": "touchpoint", "Contact": "contact"}
 
 
-def references() -> list[tuple[str, type, Any, Any]]:
-    """(name, table, id column, the column it names) of every id these tables hold undeclared."""
-    return [
-        ("contact.queue_id", Contact, Contact.queue_id, Queue.id),
-        ("contact.agent_id", Contact, Contact.agent_id, Agent.id),
-        ("contact.touchpoint_id", Contact, Contact.touchpoint_id, Touchpoint.id),
-        ("agentstatesegment.agent_id", AgentStateSegment, AgentStateSegment.agent_id, Agent.id),
-        ("queueinterval.queue_id", QueueInterval, QueueInterval.queue_id, Queue.id),
-        ("agentinterval.agent_id", AgentInterval, AgentInterval.agent_id, Agent.id),
-        ("agentday.agent_id", AgentDay, AgentDay.agent_id, Agent.id),
-        ("effortanswer.survey_id", EffortAnswer, EffortAnswer.survey_id, SurveyResponse.id),
-        ("effortanswer.contact_id", EffortAnswer, EffortAnswer.contact_id, Contact.id),
-        ("effortanswer.queue_id", EffortAnswer, EffortAnswer.queue_id, Queue.id),
-        ("journeystep.contact_id", JourneyStep, JourneyStep.contact_id, Contact.id),
-        ("journeystep.queue_id", JourneyStep, JourneyStep.queue_id, Queue.id),
-        ("journeystep.from_queue", JourneyStep, JourneyStep.from_queue, Queue.id),
-    ]
+# (name, table, id column, the column it names) of every id these tables hold undeclared
+REFERENCES: list[tuple[str, type, Any, Any]] = [
+    ("contact.queue_id", Contact, Contact.queue_id, Queue.id),
+    ("contact.agent_id", Contact, Contact.agent_id, Agent.id),
+    ("contact.touchpoint_id", Contact, Contact.touchpoint_id, Touchpoint.id),
+    ("agentstatesegment.agent_id", AgentStateSegment, AgentStateSegment.agent_id, Agent.id),
+    ("queueinterval.queue_id", QueueInterval, QueueInterval.queue_id, Queue.id),
+    ("agentinterval.agent_id", AgentInterval, AgentInterval.agent_id, Agent.id),
+    ("agentday.agent_id", AgentDay, AgentDay.agent_id, Agent.id),
+    ("effortanswer.survey_id", EffortAnswer, EffortAnswer.survey_id, SurveyResponse.id),
+    ("effortanswer.contact_id", EffortAnswer, EffortAnswer.contact_id, Contact.id),
+    ("effortanswer.queue_id", EffortAnswer, EffortAnswer.queue_id, Queue.id),
+    ("journeystep.contact_id", JourneyStep, JourneyStep.contact_id, Contact.id),
+    ("journeystep.queue_id", JourneyStep, JourneyStep.queue_id, Queue.id),
+    ("journeystep.from_queue", JourneyStep, JourneyStep.from_queue, Queue.id),
+]
 
 
 def orphans(factory: SessionFactory) -> dict[str, int]:
     """Rows whose id names no stored row, per reference."""
     found = {}
     with factory() as session:
-        for name, table, column, target in references():
+        for name, table, column, target in REFERENCES:
             query = (
                 select(func.count())
                 .select_from(table)
@@ -72,7 +71,7 @@ def orphans(factory: SessionFactory) -> dict[str, int]:
 
 def row_counts(factory: SessionFactory) -> dict[str, int]:
     with factory() as session:
-        tables = {table for _, table, _, _ in references()}
+        tables = {table for _, table, _, _ in REFERENCES}
         return {t.__name__: session.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
 
 
@@ -120,8 +119,9 @@ def test_every_loader_and_the_refresh_leave_each_id_naming_a_stored_row(
     with factory() as session:
         sources = dict(session.execute(select(Contact.source, func.count()).group_by(Contact.source)).all())
     assert {"sim", "asterisk", "connect", "csv"} <= sources.keys(), sources
-    assert all(count > 0 for count in row_counts(factory).values()), row_counts(factory)  # refreshed too
-    assert orphans(factory) == {name: 0 for name, *_ in references()}
+    counts = row_counts(factory)
+    assert all(count > 0 for count in counts.values()), counts  # the refresh filled the aggregates too
+    assert orphans(factory) == {name: 0 for name, *_ in REFERENCES}
 
 
 def referenced_deletes(source: str) -> list[str]:
